@@ -1,0 +1,64 @@
+# matryoshka: `make` builds everything, `make run` boots the default nest, `make test` tests.
+CC ?= gcc
+BUILD := build
+VENDOR ?= amd
+
+CFLAGS_COMMON := -std=c11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -nostdlib -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mgeneral-regs-only -mno-mmx -mno-sse -mno-sse2 \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -I. -MMD -MP
+KCFLAGS := $(CFLAGS_COMMON) -mcmodel=kernel
+GCFLAGS := $(CFLAGS_COMMON) -mcmodel=small
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+
+LIB_SRC := $(wildcard lib/*.c)
+KERNEL_SRC := boot/entry.S $(wildcard kernel/*.c kernel/*.S vmm/*.c svm/*.c svm/*.S vmx/*.c vmx/*.S) $(LIB_SRC)
+KERNEL_OBJ := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRC))
+# The guest runtime reuses the console, end-of-run and parsing code of the kernel.
+GUEST_RT_SRC := guests/rt/entry.S guests/rt/rt.c kernel/console.c kernel/panic.c \
+	kernel/memmap.c kernel/cmdline.c vmm/policy.c $(LIB_SRC)
+GUEST_RT_OBJ := $(patsubst %,$(BUILD)/g/%.o,$(GUEST_RT_SRC))
+GUESTS := hello
+GUEST_ELFS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUESTS))
+
+all: $(BUILD)/matryoshka.elf $(GUEST_ELFS) $(BUILD)/guests/notanimage.bin
+
+$(BUILD)/k/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC  $<"; $(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+$(BUILD)/g/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (guest)"; $(CC) $(GCFLAGS) -c $< -o $@
+$(BUILD)/g/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  CC  $< (guest)"; $(CC) $(GCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+$(BUILD)/kernel.ld: boot/kernel.ld boot/layout.h kernel/status.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -x c -I. -D__ASSEMBLY__ $< -o $@
+
+$(BUILD)/matryoshka64.elf: $(KERNEL_OBJ) $(BUILD)/kernel.ld
+	ld $(LDFLAGS) -T $(BUILD)/kernel.ld $(KERNEL_OBJ) -o $@
+$(BUILD)/matryoshka.elf: $(BUILD)/matryoshka64.elf tools/mkelf32 tools/elf32-wrap.ld
+	tools/mkelf32 $< $@ mb_entry32 __image_phys_start __load_phys_end __bss_phys_end
+
+$(BUILD)/guests/%.elf64: $(BUILD)/g/guests/%.c.o $(GUEST_RT_OBJ) guests/rt/guest.ld
+	@mkdir -p $(dir $@)
+	ld $(LDFLAGS) -T guests/rt/guest.ld $(GUEST_RT_OBJ) $< -o $@
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.elf64 tools/mkelf32 tools/elf32-wrap.ld
+	tools/mkelf32 $< $@ guest_entry32 __image_start __load_end __image_end
+
+# A module that is not a multiboot image, for the negative tests.
+$(BUILD)/guests/notanimage.bin:
+	@mkdir -p $(dir $@)
+	printf 'this is not a multiboot image\n' > $@
+
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.PHONY: all clean
+clean:
+	rm -rf $(BUILD)

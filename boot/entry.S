@@ -1,0 +1,158 @@
+/*
+ * matryoshka entry: multiboot v1 header, 32-bit protected mode -> 64-bit long mode.
+ *
+ * The loader (GRUB, QEMU -kernel, or a matryoshka one level down) enters mb_entry32 in the
+ * multiboot machine state (Multiboot 0.6.96 section 3.2): 32-bit flat segments, paging off,
+ * EAX = 0x2BADB002, EBX = physical address of the multiboot information.
+ *
+ * The C kernel is linked at KERNEL_VIRT + physical address.  These boot tables map the first
+ * 4 GiB twice: identity (for physical memory access) and at KERNEL_VIRT (for the kernel image);
+ * kernel/relocate.c later moves the image to the top slice and re-points KERNEL_VIRT there.
+ */
+#include "boot/multiboot_header.h"
+#include "boot/layout.h"
+
+#define PHYS(x) ((x) - KERNEL_VIRT)
+
+	.section .multiboot, "a"
+	.align 4
+mb_header:
+	.long MB_HEADER_MAGIC
+	.long MB_HEADER_FLAGS
+	.long -(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+	.long mb_header		/* header_addr: .boot is linked at its physical address */
+	.long __image_phys_start
+	.long __load_phys_end
+	.long __bss_phys_end
+	.long mb_entry32
+
+	.section .boot.text, "ax"
+	.code32
+	.globl mb_entry32
+mb_entry32:
+	cli
+	cld
+	movl %eax, %ebp			/* multiboot magic */
+	movl %ebx, %esi			/* multiboot info */
+
+	/* A matryoshka loader zeroes .bss, but not every loader is careful: do it here. */
+	movl $__bss_phys_start, %edi
+	movl $__bss_phys_end, %ecx
+	subl %edi, %ecx
+	shrl $2, %ecx
+	xorl %eax, %eax
+	rep stosl
+
+	movl $PHYS(boot_stack_top), %esp
+
+	/* Long mode is the one feature we cannot even report from C: check it here. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
+	movl $0x80000001, %eax
+	cpuid
+	btl $29, %edx
+	jnc no_long_mode
+
+	/* boot_pd[0..2047]: 2 MiB identity pages for 0..4 GiB. */
+	movl $PHYS(boot_pd), %edi
+	movl $0x83, %eax		/* P | RW | PS */
+	xorl %edx, %edx
+	movl $2048, %ecx
+1:	movl %eax, (%edi)
+	movl %edx, 4(%edi)
+	addl $0x200000, %eax
+	adcl $0, %edx
+	addl $8, %edi
+	loop 1b
+
+	/* boot_pdpt_low[0..3] -> the four page directories. */
+	movl $PHYS(boot_pdpt_low), %edi
+	movl $(PHYS(boot_pd) + 3), %eax
+	movl $4, %ecx
+2:	movl %eax, (%edi)
+	addl $4096, %eax
+	addl $8, %edi
+	loop 2b
+
+	/* KERNEL_VIRT = PML4[511], PDPT[511]: alias of the first GiB. */
+	movl $(PHYS(boot_pd) + 3), PHYS(boot_pdpt_high) + 511 * 8
+	movl $(PHYS(boot_pdpt_low) + 3), PHYS(boot_pml4)
+	movl $(PHYS(boot_pdpt_high) + 3), PHYS(boot_pml4) + 511 * 8
+
+	movl %cr4, %eax
+	orl $0x20, %eax			/* PAE */
+	movl %eax, %cr4
+	movl $PHYS(boot_pml4), %eax
+	movl %eax, %cr3
+	movl $0xc0000080, %ecx		/* EFER.LME */
+	rdmsr
+	orl $0x100, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80010021, %eax		/* PG | WP | NE | PE */
+	andl $0x9fffffff, %eax		/* caches on: clear CD, NW */
+	movl %eax, %cr0
+
+	lgdt boot_gdt_ptr
+	ljmp $0x08, $entry64
+
+no_long_mode:
+	movl $no_lm_msg, %esi
+3:	lodsb
+	testb %al, %al
+	jz 4f
+	movw $0x3f8, %dx
+	outb %al, %dx
+	jmp 3b
+4:	movw $0xf4, %dx			/* isa-debug-exit (QEMU) */
+	movl $STATUS_NO_FEATURE, %eax
+	outl %eax, %dx
+5:	hlt
+	jmp 5b
+
+	.code64
+entry64:
+	movw $0x10, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorw %ax, %ax
+	movw %ax, %fs
+	movw %ax, %gs
+	movabsq $high64, %rax
+	jmp *%rax
+
+	.section .boot.data, "a"
+	.align 16
+boot_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf92000000ffff	/* 0x10: data */
+boot_gdt_ptr:
+	.word boot_gdt_ptr - boot_gdt - 1
+	.long boot_gdt
+no_lm_msg:
+	.asciz "[L0] fatal: this CPU has no long mode (CPUID 80000001h EDX bit 29); matryoshka needs x86-64\n[L0] run ended: status=115 (unsupported CPU)\n"
+
+	.text
+high64:
+	movabsq $boot_stack_top, %rsp
+	movl %ebp, %edi			/* kmain(magic, mbi): zero-extended */
+	movl %esi, %esi
+	xorl %ebp, %ebp
+	call kmain
+	ud2
+
+	.bss
+	.align 4096
+	.globl boot_pml4
+boot_pml4:	.skip 4096
+boot_pdpt_low:	.skip 4096
+boot_pdpt_high:	.skip 4096
+boot_pd:	.skip 4 * 4096
+	.globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom:
+	.skip KERNEL_STACK_SIZE
+boot_stack_top:

@@ -1,0 +1,35 @@
+/* What the vendor back ends share: the level, its options, its counters, the guest's GPRs. */
+#ifndef VMM_VMM_H
+#define VMM_VMM_H
+#include "lib/types.h"
+#include "kernel/cmdline.h"
+#include "vmm/counters.h"
+#include "vmm/nest.h"
+#include "vmm/policy.h"
+
+/* General-purpose registers the hardware does not save; layout fixed for svm/vmx assembly. */
+struct gprs {
+	u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+struct level {
+	int level;
+	enum vendor vendor;
+	struct options opt;
+	struct guest_policy policy;
+	struct counters counters;
+	u64 sink_pa; /* the page every slice address of the guest maps to */
+};
+
+extern struct level this_level;
+
+NORETURN void svm_main(struct guest_boot *gb);
+NORETURN void vmx_main(struct guest_boot *gb);
+
+/* Shared helpers for the vendor exit handlers. */
+/* A write to the exit port: print the counters and end the run with the guest's status. */
+NORETURN void vmm_guest_exit(u32 status);
+/* Page-table memory from the level's slice. */
+extern const struct pt_mem kernel_pt_mem;
+
+#endif
