@@ -118,8 +118,9 @@ static void check_one_cpu(void)
 	int cpus = acpi_count_cpus(&r);
 	if (cpus > 1)
 		fatal(STATUS_SMP,
-		      "found %d CPUs in the ACPI MADT, but matryoshka supports only one CPU for "
-		      "now: a second CPU would run outside virtualization (boot with one CPU)",
+		      "this machine has more than one CPU (%d in the ACPI MADT); matryoshka "
+		      "supports one CPU for now: another would run outside virtualization "
+		      "(boot with one CPU)",
 		      cpus);
 	if (cpus == 0)
 		kprintf("note: no ACPI MADT found; assuming one CPU\n");
