@@ -58,7 +58,21 @@ $(BUILD)/guests/notanimage.bin:
 
 .SECONDARY:
 
+# The default nest: matryoshka at L0 running hello as L1.
+NEST := $(BUILD)/matryoshka.elf $(BUILD)/guests/hello.elf
+run:
+	@tools/deps $(if $(filter intel,$(VENDOR)),bochs,qemu)
+	@$(MAKE) --no-print-directory all
+	tools/run --vendor $(VENDOR) $(if $(EMU),--emu $(EMU)) $(NEST)
+
+test:
+	@tools/deps test
+	@$(MAKE) --no-print-directory all
+	tests/run-all.sh
+
+-include tests/unit/unit.mk
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
-.PHONY: all clean
+.PHONY: all clean run test
 clean:
 	rm -rf $(BUILD)

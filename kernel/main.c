@@ -63,7 +63,13 @@ static u64 pt_alloc(void *ctx)
 	return page_alloc();
 }
 
-const struct pt_mem kernel_pt_mem = {pt_alloc, palloc_ptr, NULL};
+static void pt_free(void *ctx, u64 pa)
+{
+	(void)ctx;
+	palloc_free(&kernel_pages, pa);
+}
+
+const struct pt_mem kernel_pt_mem = {pt_alloc, palloc_ptr, NULL, pt_free};
 
 static bool read_phys(void *ctx, u64 pa, void *buf, u64 len)
 {
@@ -175,7 +181,7 @@ void kmain(u32 magic, u32 mbi_pa)
 
 	struct guest_boot gb;
 	nest_prepare(&boot, slice_start, slice_end, &gb);
-	this_level.policy = (struct guest_policy){level, this_level.vendor, false, false};
+	this_level.policy = (struct guest_policy){level, this_level.vendor, false, false, 0, 0};
 	if (this_level.vendor == VENDOR_INTEL)
 		vmx_main(&gb);
 	svm_main(&gb);

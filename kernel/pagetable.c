@@ -62,6 +62,23 @@ enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root
 	return PT_OK;
 }
 
+static void destroy_level(const struct pt_format *f, const struct pt_mem *mem, u64 table,
+			  int level)
+{
+	if (level > 1) {
+		u64 *t = table_ptr(mem, table);
+		for (int i = 0; i < 512; i++)
+			if (f->present(t[i]) && !f->is_leaf(t[i], level))
+				destroy_level(f, mem, t[i] & PT_ADDR_MASK, level - 1);
+	}
+	mem->free(mem->ctx, table);
+}
+
+void pt_destroy(const struct pt_format *f, const struct pt_mem *mem, u64 root)
+{
+	destroy_level(f, mem, root, 4);
+}
+
 bool pt_walk(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va,
 	     struct pt_walk_result *out)
 {

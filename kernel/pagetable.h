@@ -31,6 +31,7 @@ struct pt_mem {
 	u64 (*alloc)(void *ctx); /* a zeroed page, 0 if none */
 	void *(*ptr)(void *ctx, u64 pa);
 	void *ctx;
+	void (*free)(void *ctx, u64 pa); /* for pt_destroy; may be NULL otherwise */
 };
 
 extern const struct pt_format pt_x86;	  /* 4-level paging and AMD NPT */
@@ -46,6 +47,9 @@ u64 pt_new_root(const struct pt_mem *mem);
 /* Maps [va, va+size) to [pa, pa+size) with the largest pages alignment allows. */
 enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va, u64 pa,
 		   u64 size, u64 attr);
+
+/* Frees every table page of the tree (not the pages it maps). */
+void pt_destroy(const struct pt_format *f, const struct pt_mem *mem, u64 root);
 
 struct pt_walk_result {
 	u64 pa;	   /* translated address */

@@ -3,10 +3,8 @@
 #ifndef HOST_TEST
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n)::"memory");
 	return dst;
 }
 
@@ -16,9 +14,8 @@ void *memmove(void *dst, const void *src, size_t n)
 	const u8 *s = src;
 	if (d == s || n == 0)
 		return dst;
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
+	if (d < s || d >= s + n) {
+		memcpy(d, s, n);
 	} else {
 		d += n;
 		s += n;
@@ -30,9 +27,8 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
-	while (n--)
-		*d++ = (u8)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 

@@ -55,7 +55,7 @@ static void init_guest_state(struct vmcb_save *s, const struct guest_boot *gb)
 	set_seg(&s->gdtr, 0, 0, 0xffff);
 	set_seg(&s->idtr, 0, 0, 0x3ff);
 	s->cpl = 0;
-	s->efer = EFER_SVME; /* required by VMRUN; hidden from the guest by the MSR policy */
+	s->efer = EFER_SVME; /* required by VMRUN; the guest's own SVME is virtual (msrs.efer) */
 	s->cr0 = CR0_PE | CR0_ET;
 	s->cr3 = 0;
 	s->cr4 = 0;
@@ -73,7 +73,7 @@ static void init_vmcb(const struct guest_boot *gb)
 {
 	struct vmcb_control *c = &cpu.vmcb->control;
 	c->intercept1 = SVM_I1_CPUID | SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN | SVM_I1_INVLPGA;
-	/* VMRUN must be intercepted (APM 15.5.1); the others give #UD until nesting lands. */
+	/* VMRUN must be intercepted (APM 15.5.1); the virtual SVM emulates the others. */
 	c->intercept2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
 			SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT;
 	c->iopm_base_pa = cpu.iopm_pa;
@@ -109,19 +109,28 @@ void svm_main(struct guest_boot *gb)
 	if (!cpu.npt_root)
 		fatal(STATUS_NO_MEMORY, "no memory left for the guest's nested page table");
 	init_vmcb(gb);
+	svm_nested_init(&cpu);
+	cpu.cur = cpu.vmcb;
+	cpu.cur_pa = cpu.vmcb_pa;
 	set_end_run_hook(print_counters);
 	kprintf("entering guest '%s' at %lx (AMD-V, NPT)\n", gb->name, gb->entry);
 
 	/* FS, GS, TR, LDTR and the SYSCALL MSRs are loaded once and then left to the guest. */
 	svm_vmload(cpu.vmcb_pa);
 	for (;;) {
-		svm_run(cpu.vmcb_pa, &cpu.g);
+		struct vmcb *v = cpu.cur;
+		bool host_if = cpu.n.in_l2 && (v->control.int_ctl & V_INTR_MASKING) &&
+			       (cpu.vmcb->save.rflags & RFLAGS_IF);
+		svm_run(cpu.cur_pa, &cpu.g, host_if);
 		u64 t = rdtsc();
-		cpu.g.rax = cpu.vmcb->save.rax;
-		u32 code = (u32)cpu.vmcb->control.exit_code;
-		cpu.vmcb->control.tlb_control = 0;
-		enum route route = svm_handle_exit(&cpu, code);
-		cpu.vmcb->save.rax = cpu.g.rax;
-		counters_add(&this_level.counters, this_level.level + 1, code, route, rdtsc() - t);
+		cpu.g.rax = v->save.rax;
+		u32 code = (u32)v->control.exit_code;
+		v->control.tlb_control = 0;
+		v->control.event_inj = 0; /* delivered, or now in EXITINTINFO */
+		int source = this_level.level + (cpu.n.in_l2 ? 2 : 1);
+		enum route route =
+			cpu.n.in_l2 ? svm_nested_exit(&cpu, code) : svm_handle_exit(&cpu, code);
+		cpu.cur->save.rax = cpu.g.rax;
+		counters_add(&this_level.counters, source, code, route, rdtsc() - t);
 	}
 }

@@ -1,4 +1,4 @@
-/* Exit handling for the level's own guest on AMD-V. */
+/* Exit handling shared by L1 and L2 (whichever runs on the current VMCB), and L1's own. */
 #include "kernel/console.h"
 #include "kernel/pagetable.h"
 #include "kernel/panic.h"
@@ -14,17 +14,17 @@ const char *svm_exit_name(u32 code)
 		u32 code;
 		const char *name;
 	} names[] = {
-		{SVM_EXIT_INTR, "INTR"},       {SVM_EXIT_NMI, "NMI"},
-		{SVM_EXIT_INIT, "INIT"},       {SVM_EXIT_VINTR, "VINTR"},
-		{SVM_EXIT_RDTSC, "RDTSC"},     {SVM_EXIT_CPUID, "CPUID"},
-		{SVM_EXIT_HLT, "HLT"},	       {SVM_EXIT_INVLPGA, "INVLPGA"},
-		{SVM_EXIT_IOIO, "IOIO"},       {SVM_EXIT_MSR, "MSR"},
+		{SVM_EXIT_INTR, "INTR"},	 {SVM_EXIT_NMI, "NMI"},
+		{SVM_EXIT_INIT, "INIT"},	 {SVM_EXIT_VINTR, "VINTR"},
+		{SVM_EXIT_RDTSC, "RDTSC"},	 {SVM_EXIT_CPUID, "CPUID"},
+		{SVM_EXIT_HLT, "HLT"},		 {SVM_EXIT_INVLPGA, "INVLPGA"},
+		{SVM_EXIT_IOIO, "IOIO"},	 {SVM_EXIT_MSR, "MSR"},
 		{SVM_EXIT_SHUTDOWN, "SHUTDOWN"}, {SVM_EXIT_VMRUN, "VMRUN"},
-		{SVM_EXIT_VMMCALL, "VMMCALL"}, {SVM_EXIT_VMLOAD, "VMLOAD"},
-		{SVM_EXIT_VMSAVE, "VMSAVE"},   {SVM_EXIT_STGI, "STGI"},
-		{SVM_EXIT_CLGI, "CLGI"},       {SVM_EXIT_SKINIT, "SKINIT"},
-		{SVM_EXIT_RDTSCP, "RDTSCP"},   {SVM_EXIT_XSETBV, "XSETBV"},
-		{SVM_EXIT_NPF, "NPF"},	       {SVM_EXIT_INVALID, "INVALID"},
+		{SVM_EXIT_VMMCALL, "VMMCALL"},	 {SVM_EXIT_VMLOAD, "VMLOAD"},
+		{SVM_EXIT_VMSAVE, "VMSAVE"},	 {SVM_EXIT_STGI, "STGI"},
+		{SVM_EXIT_CLGI, "CLGI"},	 {SVM_EXIT_SKINIT, "SKINIT"},
+		{SVM_EXIT_RDTSCP, "RDTSCP"},	 {SVM_EXIT_XSETBV, "XSETBV"},
+		{SVM_EXIT_NPF, "NPF"},		 {SVM_EXIT_INVALID, "INVALID"},
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].code == code)
@@ -36,12 +36,12 @@ const char *svm_exit_name(u32 code)
 	return "other";
 }
 
-static void dump_guest(const struct svm_cpu *c)
+void svm_dump_guest(const struct svm_cpu *c)
 {
-	const struct vmcb_save *s = &c->vmcb->save;
-	const struct vmcb_control *k = &c->vmcb->control;
-	kprintf("guest state: rip=%lx rsp=%lx rflags=%lx cpl=%u\n", s->rip, s->rsp, s->rflags,
-		s->cpl);
+	const struct vmcb_save *s = &c->cur->save;
+	const struct vmcb_control *k = &c->cur->control;
+	kprintf("guest state (%s): rip=%lx rsp=%lx rflags=%lx cpl=%u\n",
+		c->n.in_l2 ? "L2 on vmcb02" : "L1 on vmcb01", s->rip, s->rsp, s->rflags, s->cpl);
 	kprintf("  cr0=%lx cr2=%lx cr3=%lx cr4=%lx efer=%lx\n", s->cr0, s->cr2, s->cr3, s->cr4,
 		s->efer);
 	kprintf("  cs=%x/%x/%lx ss=%x ds=%x tr=%x\n", s->cs.selector, s->cs.attrib, s->cs.base,
@@ -52,71 +52,92 @@ static void dump_guest(const struct svm_cpu *c)
 		svm_exit_name((u32)k->exit_code), k->exit_info1, k->exit_info2, k->exit_int_info);
 }
 
-static void inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 error)
+void svm_inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 error)
 {
 	u64 e = vector | SVM_EVT_TYPE_EXC | SVM_EVT_VALID;
 	if (has_error)
 		e |= SVM_EVT_ERR | ((u64)error << 32);
-	c->vmcb->control.event_inj = e;
+	c->cur->control.event_inj = e;
 }
 
 /*
- * Intercepted instructions without NRIP save (QEMU TCG): the ones we intercept have fixed
- * encodings (CPUID/RDMSR/WRMSR 2 bytes, the SVM instructions 3) and no prefix changes them.
+ * Without NRIP save (QEMU TCG) the intercepted instructions this level completes itself have
+ * fixed encodings (svm_fixed_insn_len); no prefix changes CPUID, RDMSR/WRMSR or 0F 01 xx.
  */
-static void skip_instruction(struct svm_cpu *c, unsigned len)
+void svm_skip_instruction(struct svm_cpu *c, u32 code)
 {
-	struct vmcb *v = c->vmcb;
-	v->save.rip = c->nrips ? v->control.next_rip : v->save.rip + len;
+	struct vmcb *v = c->cur;
+	unsigned len = svm_fixed_insn_len(code);
+	if (c->nrips && v->control.next_rip)
+		v->save.rip = v->control.next_rip;
+	else if (len)
+		v->save.rip += len;
+	else
+		panic("cannot skip instruction of exit %x without NRIP save", code);
 	v->control.int_state &= ~1ull; /* an instruction completed: no interrupt shadow */
 }
 
-static void handle_cpuid(struct svm_cpu *c)
+void svm_handle_cpuid(struct svm_cpu *c)
 {
 	struct cpuid_regs r;
 	u32 leaf = (u32)c->g.rax, sub = (u32)c->g.rcx;
 	cpuid_count(leaf, sub, &r);
-	policy_cpuid(&this_level.policy, leaf, sub, c->vmcb->save.cr4, &r);
+	policy_cpuid(&this_level.policy, leaf, sub, c->cur->save.cr4, &r);
 	c->g.rax = r.eax;
 	c->g.rbx = r.ebx;
 	c->g.rcx = r.ecx;
 	c->g.rdx = r.edx;
-	skip_instruction(c, 2);
+	svm_skip_instruction(c, SVM_EXIT_CPUID);
 }
 
-static void handle_msr(struct svm_cpu *c)
+/* The MSRs are virtualized per context: EFER lives in the VMCB (SVME virtual), VM_CR and
+ * VM_HSAVE_PA belong to the one virtual CPU. */
+void svm_handle_msr(struct svm_cpu *c)
 {
-	struct vmcb_save *s = &c->vmcb->save;
+	struct vmcb_save *s = &c->cur->save;
 	u32 msr = (u32)c->g.rcx;
-	bool write = c->vmcb->control.exit_info1 & 1;
-	struct msr_answer a;
+	bool write = c->cur->control.exit_info1 & 1;
+	bool svme = c->n.in_l2 ? c->n.l2_svme : (c->msrs.efer & EFER_SVME);
+	struct vmsrs m = c->msrs;
+	m.efer = (s->efer & ~EFER_SVME) | (svme ? EFER_SVME : 0);
+	enum msr_action a;
 	if (write) {
 		u64 v = (c->g.rdx << 32) | (u32)c->g.rax;
-		a = policy_wrmsr(&this_level.policy, msr, v, s->efer, s->cr0);
-		if (a.action == MSR_DONE && msr == MSR_EFER)
-			s->efer = a.value;
-		else if (a.action == MSR_HW && !wrmsr_safe(msr, a.value))
-			a.action = MSR_FAULT;
+		a = policy_wrmsr(&this_level.policy, msr, v, &m, s->cr0, c->offer.maxphyaddr);
+		if (a == MSR_DONE) {
+			s->efer = m.efer | EFER_SVME; /* VMRUN requires SVME in the hardware copy */
+			if (c->n.in_l2)
+				c->n.l2_svme = m.efer & EFER_SVME;
+			else
+				c->msrs.efer = m.efer;
+			c->msrs.vm_cr = m.vm_cr;
+			c->msrs.hsave_pa = m.hsave_pa;
+		} else if (a == MSR_HW && !wrmsr_safe(msr, v)) {
+			a = MSR_FAULT;
+		}
 	} else {
-		u64 real = 0;
+		u64 real = 0, value = 0;
 		bool ok = msr == MSR_EFER || rdmsr_safe(msr, &real);
-		a = policy_rdmsr(&this_level.policy, msr, real, s->efer);
-		if (a.action == MSR_HW && !ok)
-			a.action = MSR_FAULT;
-		if (a.action != MSR_FAULT) {
-			c->g.rax = (u32)a.value;
-			c->g.rdx = a.value >> 32;
+		a = policy_rdmsr(&this_level.policy, msr, &m, real, &value);
+		if (a == MSR_HW) {
+			value = real;
+			if (!ok)
+				a = MSR_FAULT;
+		}
+		if (a != MSR_FAULT) {
+			c->g.rax = (u32)value;
+			c->g.rdx = value >> 32;
 		}
 	}
-	if (a.action == MSR_FAULT)
-		inject_exception(c, EXC_GP, true, 0);
+	if (a == MSR_FAULT)
+		svm_inject_exception(c, EXC_GP, true, 0);
 	else
-		skip_instruction(c, 2);
+		svm_skip_instruction(c, SVM_EXIT_MSR);
 }
 
-static void handle_ioio(struct svm_cpu *c)
+void svm_handle_ioio(struct svm_cpu *c)
 {
-	u64 info = c->vmcb->control.exit_info1;
+	u64 info = c->cur->control.exit_info1;
 	u16 port = (u16)(info >> 16);
 	unsigned size = (info >> SVM_IOIO_SZ_SHIFT) & 7;
 	bool in = info & SVM_IOIO_IN, str = info & SVM_IOIO_STR;
@@ -129,62 +150,88 @@ static void handle_ioio(struct svm_cpu *c)
 		u64 ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
 		c->g.rax = (size == 4 ? 0 : c->g.rax & ~ones) | ones;
 	}
-	c->vmcb->save.rip = c->vmcb->control.exit_info2; /* next RIP, always saved for IOIO */
+	c->cur->save.rip = c->cur->control.exit_info2; /* next RIP, always saved for IOIO */
 }
 
-static enum route handle_npf(struct svm_cpu *c)
+/* A nested page fault on this level's own map (NPT01): only the area beyond it is expected. */
+bool svm_handle_npf01(struct svm_cpu *c, u64 gpa)
 {
-	u64 gpa = c->vmcb->control.exit_info2;
 	const struct guest_boot *gb = c->gb;
-	if (gpa >= gb->map_top) {
-		/* Beyond the map built at start: pass-through, like the rest (MMIO of 64-bit BARs). */
-		u64 base = ALIGN_DOWN(gpa, MiB(2));
-		if (pt_map(&pt_npt, &kernel_pt_mem, c->npt_root, base, base, MiB(2),
-			   PT_RWX | PT_UC) == PT_OK)
-			return ROUTE_HANDLED;
-	}
-	kprintf("unexpected nested page fault at guest-physical %lx (error %lx)\n", gpa,
-		c->vmcb->control.exit_info1);
-	dump_guest(c);
-	end_run(STATUS_UNHANDLED_EXIT, "unhandled nested page fault");
+	if (gpa < gb->map_top)
+		return false;
+	/* Beyond the map built at start: pass-through, like the rest (MMIO of 64-bit BARs). */
+	u64 base = ALIGN_DOWN(gpa, MiB(2));
+	return pt_map(&pt_npt, &kernel_pt_mem, c->npt_root, base, base, MiB(2),
+		      PT_RWX | PT_UC) == PT_OK;
 }
 
+/* Exits of L1 (running on vmcb01). */
 enum route svm_handle_exit(struct svm_cpu *c, u32 code)
 {
+	struct vmcb *v = c->cur;
+	bool svme = c->msrs.efer & EFER_SVME;
 	switch (code) {
 	case SVM_EXIT_CPUID:
-		handle_cpuid(c);
+		svm_handle_cpuid(c);
 		return ROUTE_HANDLED;
 	case SVM_EXIT_MSR:
-		handle_msr(c);
+		svm_handle_msr(c);
 		return ROUTE_HANDLED;
 	case SVM_EXIT_IOIO:
-		handle_ioio(c);
+		svm_handle_ioio(c);
 		return ROUTE_HANDLED;
 	case SVM_EXIT_NPF:
-		return handle_npf(c);
+		if (svm_handle_npf01(c, v->control.exit_info2))
+			return ROUTE_HANDLED;
+		kprintf("unexpected nested page fault at guest-physical %lx (error %lx)\n",
+			v->control.exit_info2, v->control.exit_info1);
+		svm_dump_guest(c);
+		end_run(STATUS_UNHANDLED_EXIT, "unhandled nested page fault");
 	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMMCALL:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
-	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
-		/* SVM is not offered (CPUID 8000_0001h ECX.SVM clear): #UD as on such a CPU. */
-		inject_exception(c, EXC_UD, false, 0);
+		/* APM 15.5: SVM instructions need EFER.SVME (#UD) and CPL 0 (#GP). */
+		if (!svme) {
+			svm_inject_exception(c, EXC_UD, false, 0);
+		} else if (v->save.cpl) {
+			svm_inject_exception(c, EXC_GP, true, 0);
+		} else if (code == SVM_EXIT_VMRUN) {
+			svm_emulate_vmrun(c);
+		} else if (code == SVM_EXIT_VMLOAD || code == SVM_EXIT_VMSAVE) {
+			svm_emulate_vmload_vmsave(c, code == SVM_EXIT_VMLOAD, v->save.rax);
+		} else if (code == SVM_EXIT_STGI || code == SVM_EXIT_CLGI) {
+			svm_emulate_gif(c, code == SVM_EXIT_STGI);
+			svm_skip_instruction(c, code);
+		} else { /* INVLPGA: L2's translations live in the NPT02 shadows: drop them */
+			for (int i = 0; i < NPT02_SHADOWS; i++)
+				if (c->n.shadows.s[i].asid12 == (u32)c->g.rcx)
+					npt02_drop(&c->n.shadows.s[i]);
+			svm_skip_instruction(c, code);
+		}
+		return ROUTE_HANDLED;
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_SKINIT:
+		/* No hypercalls; SKINIT (secure init) is not offered. */
+		svm_inject_exception(c, EXC_UD, false, 0);
+		return ROUTE_HANDLED;
+	case SVM_EXIT_NMI:
+		/* Only intercepted while L1's GIF is clear: take it here, deliver it later. */
+		svm_hold_nmi(c);
 		return ROUTE_HANDLED;
 	case SVM_EXIT_SHUTDOWN:
 		kprintf("guest '%s' triple fault (shutdown intercept)\n", c->gb->name);
-		dump_guest(c);
+		svm_dump_guest(c);
 		end_run(STATUS_TRIPLE_FAULT, "guest triple fault");
 	case SVM_EXIT_INVALID:
 		kprintf("VMRUN failed: the VMCB this level built is invalid (a bug)\n");
-		dump_guest(c);
+		svm_dump_guest(c);
 		end_run(STATUS_PANIC, "invalid vmcb01");
 	default:
 		kprintf("unhandled exit %x (%s)\n", code, svm_exit_name(code));
-		dump_guest(c);
+		svm_dump_guest(c);
 		end_run(STATUS_UNHANDLED_EXIT, "unhandled exit");
 	}
 }

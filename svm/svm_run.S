@@ -1,6 +1,8 @@
 /*
- * void svm_run(u64 vmcb_pa, struct gprs *g)
+ * void svm_run(u64 vmcb_pa, struct gprs *g, bool host_if)
  * Loads the guest's GPRs (RAX, RSP, RIP live in the VMCB), VMRUN, saves them back.
+ * host_if: run with RFLAGS.IF set, for a guest with V_INTR_MASKING whose physical interrupts
+ * follow the host's IF (APM 15.21.1); GIF is clear here, so nothing reaches this level.
  * Only VMRUN here: no VMLOAD/VMSAVE/CLGI/STGI per exit.  After #VMEXIT GIF is 0, so the
  * level runs with interrupts and NMIs held until the next VMRUN sets GIF (APM 15.17); FS, GS,
  * TR, LDTR and the SYSCALL MSRs stay the guest's, which this level never uses (svm/svm.c).
@@ -31,7 +33,10 @@ svm_run:
 	pushq %r15
 	pushq %rsi
 	movq %rdi, %rax
-	movq G_RBX(%rsi), %rbx
+	testl %edx, %edx
+	jz 1f
+	sti
+1:	movq G_RBX(%rsi), %rbx
 	movq G_RCX(%rsi), %rcx
 	movq G_RDX(%rsi), %rdx
 	movq G_RDI(%rsi), %rdi
@@ -46,6 +51,7 @@ svm_run:
 	movq G_R15(%rsi), %r15
 	movq G_RSI(%rsi), %rsi
 	vmrun %rax
+	cli
 	pushq %rsi
 	movq 8(%rsp), %rsi
 	movq %rbx, G_RBX(%rsi)

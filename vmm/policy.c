@@ -37,7 +37,9 @@ void policy_cpuid(const struct guest_policy *p, u32 leaf, u32 subleaf, u64 guest
 			r->ecx &= ~(u32)CPUID_80000001_ECX_SVM;
 		break;
 	case 0x8000000a:
-		if (!p->offer_svm)
+		if (p->offer_svm)
+			*r = (struct cpuid_regs){1, p->svm_asids, 0, p->svm_features};
+		else
 			*r = (struct cpuid_regs){0, 0, 0, 0};
 		break;
 	case 0x40000000: {
@@ -84,63 +86,87 @@ static bool is_vmx_msr(u32 msr)
 	return msr >= 0x480 && msr <= 0x492;
 }
 
-struct msr_answer policy_rdmsr(const struct guest_policy *p, u32 msr, u64 real, u64 guest_efer)
+static bool is_svm_msr(u32 msr)
 {
-	switch (msr) {
-	case MSR_EFER:
-		return (struct msr_answer){MSR_DONE,
-					   p->offer_svm ? guest_efer : guest_efer & ~EFER_SVME};
-	case MSR_VM_CR:
-	case MSR_VM_HSAVE_PA:
-	case MSR_SVM_KEY:
-	case MSR_TSC_RATIO:
-		if (!p->offer_svm)
-			return (struct msr_answer){MSR_FAULT, 0};
-		return (struct msr_answer){MSR_HW, real};
-	case MSR_IA32_FEATURE_CONTROL:
+	return msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA || msr == MSR_SVM_KEY ||
+	       msr == MSR_TSC_RATIO;
+}
+
+enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m,
+			     u64 real, u64 *value)
+{
+	if (msr == MSR_EFER) {
+		*value = m->efer;
+		return MSR_DONE;
+	}
+	if (is_svm_msr(msr)) {
+		if (!p->offer_svm || msr == MSR_TSC_RATIO)
+			return MSR_FAULT; /* TSC ratio is not offered (CPUID 8000_000Ah EDX[4]) */
+		*value = msr == MSR_VM_CR ? m->vm_cr : msr == MSR_VM_HSAVE_PA ? m->hsave_pa : 0;
+		return MSR_DONE;
+	}
+	if (msr == MSR_IA32_FEATURE_CONTROL) {
 		if (p->vendor != VENDOR_INTEL)
-			return (struct msr_answer){MSR_FAULT, 0};
+			return MSR_FAULT;
 		/* Locked, and VMX off unless offered: what firmware that disabled VMX leaves. */
 		real |= FC_LOCK;
 		if (!p->offer_vmx)
 			real &= ~(FC_VMX_IN_SMX | FC_VMX_OUTSIDE_SMX);
-		return (struct msr_answer){MSR_DONE, real};
-	default:
-		if (is_vmx_msr(msr) && !p->offer_vmx)
-			return (struct msr_answer){MSR_FAULT, 0};
-		return (struct msr_answer){MSR_HW, real};
+		*value = real;
+		return MSR_DONE;
 	}
+	if (is_vmx_msr(msr) && !p->offer_vmx)
+		return MSR_FAULT;
+	return MSR_HW;
 }
 
 /* APM 24593 3.1.7: EFER bits a guest may set; everything else is reserved (#GP). */
-#define EFER_ALLOWED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(13) | BIT(14) | BIT(15))
+#define EFER_ALLOWED                                                                              \
+	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(13) | BIT(14) | BIT(15))
+/* APM 15.30.1: VM_CR bits DPD, R_INIT, DIS_A20M, LOCK, SVMDIS. */
+#define VM_CR_ALLOWED 0x1full
 
-struct msr_answer policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, u64 guest_efer,
-			       u64 guest_cr0)
+static enum msr_action write_efer(const struct guest_policy *p, u64 v, struct vmsrs *m,
+				  u64 guest_cr0)
 {
-	switch (msr) {
-	case MSR_EFER:
-		if (value & ~EFER_ALLOWED)
-			return (struct msr_answer){MSR_FAULT, 0};
-		if ((value & EFER_SVME) && !p->offer_svm)
-			return (struct msr_answer){MSR_FAULT, 0};
-		/* Changing LME while paging is on is #GP (APM 14.6.1 / SDM 9.8.5). */
-		if ((guest_cr0 & CR0_PG) && ((value ^ guest_efer) & EFER_LME))
-			return (struct msr_answer){MSR_FAULT, 0};
-		value = (value & ~EFER_LMA) | (guest_efer & EFER_LMA); /* LMA is read-only */
-		if (!p->offer_svm)
-			value |= EFER_SVME; /* hardware needs SVME set in a guest (APM 15.5.1) */
-		return (struct msr_answer){MSR_DONE, value};
-	case MSR_IA32_FEATURE_CONTROL:
-		return (struct msr_answer){MSR_FAULT, 0}; /* locked */
-	default:
-		if ((is_vmx_msr(msr) && !p->offer_vmx) ||
-		    ((msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA || msr == MSR_SVM_KEY ||
-		      msr == MSR_TSC_RATIO) &&
-		     !p->offer_svm))
-			return (struct msr_answer){MSR_FAULT, 0};
-		if (is_vmx_msr(msr))
-			return (struct msr_answer){MSR_FAULT, 0}; /* read-only MSRs */
-		return (struct msr_answer){MSR_HW, value};
+	if (v & ~EFER_ALLOWED)
+		return MSR_FAULT;
+	/* SVME: not offered, or disabled by VM_CR.SVMDIS (APM 15.30.1): #GP. */
+	if ((v & EFER_SVME) && (!p->offer_svm || (m->vm_cr & VM_CR_SVMDIS_BIT)))
+		return MSR_FAULT;
+	/* Changing LME while paging is on is #GP (APM 14.6.1 / SDM 9.8.5). */
+	if ((guest_cr0 & CR0_PG) && ((v ^ m->efer) & EFER_LME))
+		return MSR_FAULT;
+	m->efer = (v & ~EFER_LMA) | (m->efer & EFER_LMA); /* LMA is read-only */
+	return MSR_DONE;
+}
+
+enum msr_action policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, struct vmsrs *m,
+			     u64 guest_cr0, u8 maxphyaddr)
+{
+	if (msr == MSR_EFER)
+		return write_efer(p, value, m, guest_cr0);
+	if (is_svm_msr(msr)) {
+		if (!p->offer_svm || msr == MSR_TSC_RATIO)
+			return MSR_FAULT;
+		if (msr == MSR_VM_HSAVE_PA) {
+			/* APM 15.30.4: page aligned and inside the physical address space. */
+			if ((value & 0xfff) || (maxphyaddr < 64 && (value >> maxphyaddr)))
+				return MSR_FAULT;
+			m->hsave_pa = value;
+		} else if (msr == MSR_VM_CR) {
+			if (value & ~VM_CR_ALLOWED)
+				return MSR_FAULT;
+			if ((m->vm_cr & VM_CR_LOCK) &&
+			    ((value ^ m->vm_cr) & (VM_CR_LOCK | VM_CR_SVMDIS_BIT)))
+				return MSR_FAULT;
+			m->vm_cr = value;
+		}
+		return MSR_DONE; /* SVM_KEY: writes accepted, nothing to lock */
 	}
+	if (msr == MSR_IA32_FEATURE_CONTROL)
+		return MSR_FAULT; /* locked */
+	if (is_vmx_msr(msr))
+		return MSR_FAULT; /* read-only, or absent when VMX is not offered */
+	return MSR_HW;
 }

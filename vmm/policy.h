@@ -15,8 +15,10 @@ enum vendor { VENDOR_AMD, VENDOR_INTEL };
 struct guest_policy {
 	int level;	 /* the level of the hypervisor applying the policy */
 	enum vendor vendor;
-	bool offer_svm; /* false until nested SVM lands */
+	bool offer_svm; /* SVM for the guest: CPUID 8000_0001h ECX[2] and leaf 8000_000Ah */
 	bool offer_vmx;
+	u32 svm_asids;	  /* CPUID 8000_000Ah EBX when SVM is offered */
+	u32 svm_features; /* CPUID 8000_000Ah EDX: exactly what this level virtualizes */
 };
 
 /* Adjusts a real CPUID result for the guest; CR4-dependent bits follow the guest's CR4. */
@@ -24,21 +26,27 @@ void policy_cpuid(const struct guest_policy *p, u32 leaf, u32 subleaf, u64 guest
 		  struct cpuid_regs *r);
 
 enum msr_action {
-	MSR_HW,	   /* not ours: access the real MSR (only for MSRs we intercept to watch) */
-	MSR_DONE,  /* read: value holds the answer; write: accepted, value holds what to keep */
+	MSR_HW,	   /* not virtualized: access the real MSR */
+	MSR_DONE,  /* answered (read: *value) or absorbed (write: *m updated) */
 	MSR_FAULT, /* inject #GP(0) */
 };
 
-struct msr_answer {
-	enum msr_action action;
-	u64 value;
+/* The MSRs this level virtualizes, as the guest sees them. */
+struct vmsrs {
+	u64 efer;     /* the guest's EFER; the hardware copy always has SVME set */
+	u64 vm_cr;    /* VM_CR */
+	u64 hsave_pa; /* VM_HSAVE_PA */
 };
 
-/* RDMSR of an intercepted MSR; `real` is the hardware value (or 0 if it faulted). */
-struct msr_answer policy_rdmsr(const struct guest_policy *p, u32 msr, u64 real, u64 guest_efer);
-/* WRMSR of an intercepted MSR; for EFER, value is the EFER the guest should then run with. */
-struct msr_answer policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, u64 guest_efer,
-			       u64 guest_cr0);
+#define VM_CR_LOCK BIT(3)
+#define VM_CR_SVMDIS_BIT BIT(4)
+
+/* RDMSR of an intercepted MSR. */
+enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m,
+			     u64 real, u64 *value);
+/* WRMSR of an intercepted MSR. */
+enum msr_action policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, struct vmsrs *m,
+			     u64 guest_cr0, u8 maxphyaddr);
 
 /* MSRs the level intercepts on each vendor (both directions). */
 extern const u32 policy_intercepted_msrs_amd[];

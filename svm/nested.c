@@ -1,0 +1,407 @@
+/*
+ * The virtual SVM offered to L1: VMRUN emulation (copy vmcb12 once, check the copy, build
+ * vmcb02 by allow-list), reflection of L2's exits into vmcb12, VMLOAD/VMSAVE, and an emulated
+ * GIF.  The seed's decision: an exit from vmcb02 goes to L1 if its cached controls ask for it
+ * (svm/nested_route.c), otherwise this level handles it and resumes L2.
+ */
+#include "kernel/console.h"
+#include "kernel/pagetable.h"
+#include "kernel/trap.h"
+#include "kernel/palloc.h"
+#include "kernel/panic.h"
+#include "kernel/x86.h"
+#include "lib/string.h"
+#include "svm/bitmaps.h"
+#include "svm/npt02.h"
+#include "svm/svm.h"
+#include "vmm/guestmem.h"
+
+#define L2_ASID 2
+#define OFFERED_FEATURES                                                                          \
+	(SVM_OFFER_NPT | SVM_OFFER_NRIPS | SVM_OFFER_VMCB_CLEAN | SVM_OFFER_FLUSH_ASID |           \
+	 SVM_OFFER_V_VMSAVE_VMLOAD | SVM_OFFER_VGIF)
+
+static u64 cr4_allowed(void)
+{
+	struct cpuid_regs l1 = cpuid(1), l7 = {0, 0, 0, 0};
+	if (cpuid(0).eax >= 7)
+		cpuid_count(7, 0, &l7);
+	u64 a = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
+	if (l7.ecx & BIT(2))
+		a |= BIT(11); /* UMIP */
+	if (l7.ebx & BIT(0))
+		a |= BIT(16); /* FSGSBASE */
+	if (l1.ecx & BIT(17))
+		a |= BIT(17); /* PCIDE */
+	if (l1.ecx & BIT(26))
+		a |= BIT(18); /* OSXSAVE */
+	if (l7.ebx & BIT(7))
+		a |= BIT(20); /* SMEP */
+	if (l7.ebx & BIT(20))
+		a |= BIT(21); /* SMAP */
+	if (l7.ecx & BIT(3))
+		a |= BIT(22); /* PKE */
+	return a;
+}
+
+void svm_nested_init(struct svm_cpu *c)
+{
+	struct svm_nested *n = &c->n;
+	c->offer.asids = c->asids > 8 ? c->asids - 8 : 1;
+	c->offer.features = OFFERED_FEATURES;
+	c->offer.maxphyaddr = (u8)(cpuid(0x80000008).eax & 0xff);
+	c->offer.cr4_allowed = cr4_allowed();
+	c->offer.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(14);
+	this_level.policy.offer_svm = true;
+	this_level.policy.svm_asids = c->offer.asids;
+	this_level.policy.svm_features = c->offer.features;
+
+	n->v12 = phys_ptr(page_alloc());
+	n->iopm12 = phys_ptr(page_alloc_run(3));
+	n->msrpm12 = phys_ptr(page_alloc_run(2));
+	n->v02_pa = page_alloc();
+	n->v02 = phys_ptr(n->v02_pa);
+	n->iopm02_pa = page_alloc_run(3);
+	n->msrpm02_pa = page_alloc_run(2);
+	n->scratch_pa = page_alloc();
+	n->gif = true; /* the CPU starts with GIF set */
+	npt02_init(&n->shadows);
+}
+
+/*
+ * GIF (APM 15.17) emulated for L1: while it is clear, physical interrupts are held by running
+ * L1 with V_INTR_MASKING and this level's RFLAGS.IF clear, and NMIs are intercepted and kept
+ * pending until STGI.
+ */
+static void apply_gif(struct svm_cpu *c)
+{
+	struct vmcb_control *k = &c->vmcb->control;
+	if (c->n.gif) {
+		k->int_ctl &= ~V_INTR_MASKING;
+		k->intercept1 &= ~SVM_I1_NMI;
+		if (c->n.nmi_pending && !(k->event_inj & SVM_EVT_VALID)) {
+			k->event_inj = EXC_NMI | (2u << 8) | SVM_EVT_VALID;
+			c->n.nmi_pending = false;
+		}
+	} else {
+		k->int_ctl |= V_INTR_MASKING;
+		k->intercept1 |= SVM_I1_NMI;
+	}
+}
+
+void svm_emulate_gif(struct svm_cpu *c, bool set)
+{
+	c->n.gif = set;
+	apply_gif(c);
+}
+
+void svm_hold_nmi(struct svm_cpu *c)
+{
+	u64 before = nmi_count();
+	__asm__ volatile("stgi; clgi"); /* take the NMI here, it is L1's to receive later */
+	if (nmi_count() != before)
+		c->n.nmi_pending = true;
+}
+
+/* The VMLOAD/VMSAVE state (APM 15.5.2): FS, GS, TR, LDTR, KernelGsBase, STAR..SYSENTER. */
+static const struct {
+	u16 off, len;
+} vmload_state[] = {
+	{0x440, 0x20}, /* FS, GS */
+	{0x470, 0x10}, /* LDTR */
+	{0x490, 0x10}, /* TR */
+	{0x600, 0x40}, /* STAR, LSTAR, CSTAR, SFMASK, KernelGsBase, SYSENTER_CS/ESP/EIP */
+};
+
+static u64 sign_extend48(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16);
+}
+
+/* Emulates VMLOAD/VMSAVE on a VMCB at guest-physical `gpa` (of L1). */
+static bool vmload_vmsave_at(struct svm_cpu *c, bool load, u64 gpa)
+{
+	u8 *scratch = phys_ptr(c->n.scratch_pa);
+	if (load) {
+		for (unsigned i = 0; i < ARRAY_SIZE(vmload_state); i++)
+			if (!gpa_read(c->gb, gpa + vmload_state[i].off,
+				      scratch + vmload_state[i].off, vmload_state[i].len))
+				return false;
+		struct vmcb_save *s = &((struct vmcb *)scratch)->save;
+		s->fs.base = sign_extend48(s->fs.base);
+		s->gs.base = sign_extend48(s->gs.base);
+		s->tr.base = sign_extend48(s->tr.base);
+		s->ldtr.base = sign_extend48(s->ldtr.base);
+		s->kernel_gs_base = sign_extend48(s->kernel_gs_base);
+		svm_vmload(c->n.scratch_pa);
+	} else {
+		svm_vmsave(c->n.scratch_pa);
+		for (unsigned i = 0; i < ARRAY_SIZE(vmload_state); i++)
+			if (!gpa_write(c->gb, gpa + vmload_state[i].off,
+				       scratch + vmload_state[i].off, vmload_state[i].len))
+				return false;
+	}
+	return true;
+}
+
+static bool bad_vmcb_pa(const struct svm_cpu *c, u64 pa)
+{
+	return (pa & 0xfff) || (c->offer.maxphyaddr < 64 && (pa >> c->offer.maxphyaddr)) ||
+	       pa >= c->gb->map_top;
+}
+
+void svm_emulate_vmload_vmsave(struct svm_cpu *c, bool load, u64 gpa)
+{
+	u32 code = load ? SVM_EXIT_VMLOAD : SVM_EXIT_VMSAVE;
+	if (bad_vmcb_pa(c, gpa) || !vmload_vmsave_at(c, load, gpa))
+		svm_inject_exception(c, EXC_GP, true, 0);
+	else
+		svm_skip_instruction(c, code);
+}
+
+/* VMEXIT_INVALID without entering L2 (APM 15.5.1): L1 continues after VMRUN, GIF clear. */
+static void vmrun_invalid(struct svm_cpu *c, const char *why)
+{
+	u64 info[3] = {SVM_EXIT_INVALID | 0xffffffff00000000ull, 0, 0};
+	if (this_level.opt.verbose)
+		kprintf("VMRUN of vmcb12 at %lx: VMEXIT_INVALID (%s)\n", c->n.vmcb12_pa, why);
+	gpa_write(c->gb, c->n.vmcb12_pa + 0x70, info, sizeof(info));
+	svm_skip_instruction(c, SVM_EXIT_VMRUN);
+	svm_emulate_gif(c, false);
+}
+
+/* OR of L1's map (when L1 uses it) and this level's own. */
+static void merge_map(u64 *dst, const u64 *l1, const u64 *l0, u64 bytes, bool l1_uses)
+{
+	for (u64 i = 0; i < bytes / 8; i++)
+		dst[i] = (l1_uses ? l1[i] : 0) | l0[i];
+}
+
+static void prepare_vmcb02(struct svm_cpu *c)
+{
+	struct svm_nested *n = &c->n;
+	const struct vmcb *v12 = n->v12;
+	struct vmcb *v02 = n->v02;
+	struct svm_l0_needs l0 = {
+		SVM_I1_CPUID | SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN | SVM_I1_INVLPGA,
+		SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE | SVM_I2_STGI |
+			SVM_I2_CLGI | SVM_I2_SKINIT};
+	svm_merge_controls(&v02->control, &v12->control, &l0, &c->offer);
+	if (!c->hw_vgif)
+		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE); /* emulated on STGI/CLGI */
+	merge_map(phys_ptr(n->iopm02_pa), (u64 *)n->iopm12, phys_ptr(c->iopm_pa), SVM_IOPM_SIZE,
+		  v12->control.intercept1 & SVM_I1_IOIO);
+	merge_map(phys_ptr(n->msrpm02_pa), (u64 *)n->msrpm12, phys_ptr(c->msrpm_pa),
+		  SVM_MSRPM_SIZE, v12->control.intercept1 & SVM_I1_MSR);
+	v02->control.iopm_base_pa = n->iopm02_pa;
+	v02->control.msrpm_base_pa = n->msrpm02_pa;
+	v02->control.np_control = 1;
+
+	/* L2's translations: a shadow of NPT12 per (nested CR3, ASID), or L1's own map. */
+	bool np = v12->control.np_control & 1;
+	struct npt02 *s = npt02_get(&n->shadows, np ? v12->control.n_cr3 : NPT02_NO_NPT,
+				    v12->control.asid);
+	bool flush = v12->control.tlb_control != 0;
+	if (flush)
+		npt02_drop(s);
+	if (np && !s->root)
+		s->root = pt_new_root(&kernel_pt_mem);
+	n->cur_shadow = s;
+	v02->control.n_cr3 = np ? s->root : c->npt_root;
+	v02->control.asid = s->hw_asid;
+	v02->control.tlb_control = (flush || s->needs_flush) ? 1 : 0;
+	s->needs_flush = false;
+
+	v02->save = v12->save;
+	svm_canonicalize(&v02->save);
+	v02->save.efer |= EFER_SVME;
+	if (!np)
+		v02->save.g_pat = c->vmcb->save.g_pat; /* without NPT12, L1's PAT applies */
+	n->l2_svme = v12->save.efer & EFER_SVME;
+}
+
+void svm_emulate_vmrun(struct svm_cpu *c)
+{
+	struct svm_nested *n = &c->n;
+	u64 gpa = c->vmcb->save.rax;
+	if (bad_vmcb_pa(c, gpa) || !gpa_read(c->gb, gpa, n->v12, PAGE_SIZE)) {
+		svm_inject_exception(c, EXC_GP, true, 0);
+		return;
+	}
+	n->vmcb12_pa = gpa;
+	const char *err = svm_check_vmcb12(n->v12, &c->offer);
+	if (!err && (n->v12->control.intercept1 & SVM_I1_IOIO) &&
+	    !gpa_read(c->gb, n->v12->control.iopm_base_pa & ~0xfffull, n->iopm12, SVM_IOPM_SIZE))
+		err = "the IOPM is not readable";
+	if (!err && (n->v12->control.intercept1 & SVM_I1_MSR) &&
+	    !gpa_read(c->gb, n->v12->control.msrpm_base_pa & ~0xfffull, n->msrpm12,
+		      SVM_MSRPM_SIZE))
+		err = "the MSRPM is not readable";
+	if (err) {
+		vmrun_invalid(c, err);
+		return;
+	}
+	prepare_vmcb02(c);
+	/* vmcb01 now holds L1's state as the host save area would: resume after VMRUN. */
+	svm_skip_instruction(c, SVM_EXIT_VMRUN);
+	c->vmcb->save.rax = c->g.rax;
+	n->gif = true;
+	n->in_l2 = true;
+	c->cur = n->v02;
+	c->cur_pa = n->v02_pa;
+	c->g.rax = n->v02->save.rax;
+}
+
+static u64 next_rip_for(const struct svm_cpu *c, u32 code)
+{
+	const struct vmcb *v02 = c->n.v02;
+	if (code == SVM_EXIT_IOIO)
+		return v02->control.exit_info2;
+	if (c->nrips && v02->control.next_rip)
+		return v02->control.next_rip;
+	unsigned len = svm_fixed_insn_len(code);
+	return len ? v02->save.rip + len : 0;
+}
+
+/* #VMEXIT to L1 (APM 15.6): L2's state and the exit information go into vmcb12. */
+static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2)
+{
+	struct svm_nested *n = &c->n;
+	struct vmcb *v12 = n->v12, *v02 = n->v02;
+	v02->save.rax = c->g.rax;
+	struct vmcb_save *s = &v12->save;
+	const struct vmcb_save *l2 = &v02->save;
+	s->es = l2->es;
+	s->cs = l2->cs;
+	s->ss = l2->ss;
+	s->ds = l2->ds;
+	s->gdtr = l2->gdtr;
+	s->idtr = l2->idtr;
+	s->cpl = l2->cpl;
+	s->efer = (l2->efer & ~EFER_SVME) | (n->l2_svme ? EFER_SVME : 0);
+	s->cr0 = l2->cr0;
+	s->cr2 = l2->cr2;
+	s->cr3 = l2->cr3;
+	s->cr4 = l2->cr4;
+	s->dr6 = l2->dr6;
+	s->dr7 = l2->dr7;
+	s->rflags = l2->rflags;
+	s->rip = l2->rip;
+	s->rsp = l2->rsp;
+	s->rax = l2->rax;
+	if (v12->control.np_control & 1)
+		s->g_pat = l2->g_pat;
+	struct vmcb_control *k = &v12->control;
+	u64 sync = V_TPR_MASK | V_IRQ;
+	k->int_ctl = (k->int_ctl & ~sync) | (v02->control.int_ctl & sync);
+	if (c->hw_vgif && (k->int_ctl & V_GIF_ENABLE))
+		k->int_ctl = (k->int_ctl & ~V_GIF) | (v02->control.int_ctl & V_GIF);
+	k->int_state = v02->control.int_state & 1;
+	k->exit_code = code == SVM_EXIT_INVALID ? ~0ull : code;
+	k->exit_info1 = info1;
+	k->exit_info2 = info2;
+	k->exit_int_info = v02->control.exit_int_info;
+	k->next_rip = next_rip_for(c, code);
+	k->event_inj = 0;
+	gpa_write(c->gb, n->vmcb12_pa, v12, PAGE_SIZE);
+
+	n->in_l2 = false;
+	c->cur = c->vmcb;
+	c->cur_pa = c->vmcb_pa;
+	c->g.rax = c->vmcb->save.rax;
+	svm_emulate_gif(c, false);
+}
+
+/* Exits of L2 that L1 does not want: this level acts as L1's hardware would. */
+static enum route handle_for_l2(struct svm_cpu *c, u32 code)
+{
+	struct vmcb *v02 = c->n.v02;
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		svm_handle_cpuid(c);
+		return ROUTE_HANDLED;
+	case SVM_EXIT_MSR:
+		svm_handle_msr(c);
+		return ROUTE_HANDLED;
+	case SVM_EXIT_IOIO:
+		svm_handle_ioio(c);
+		return ROUTE_HANDLED;
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_INVLPGA:
+		if (!c->n.l2_svme) {
+			svm_inject_exception(c, EXC_UD, false, 0);
+			return ROUTE_HANDLED;
+		}
+		if (v02->save.cpl) {
+			svm_inject_exception(c, EXC_GP, true, 0);
+			return ROUTE_HANDLED;
+		}
+		if (code == SVM_EXIT_VMLOAD || code == SVM_EXIT_VMSAVE) {
+			u64 gpa = v02->save.rax;
+			/* Virtual VMLOAD/VMSAVE only with nested paging (CVE-2021-3656 rule). */
+			if ((c->n.v12->control.virt_ext & VIRT_EXT_VMSAVE_VMLOAD) &&
+			    (c->n.v12->control.np_control & 1) &&
+			    !npt02_translate(c, gpa, code == SVM_EXIT_VMSAVE, &gpa)) {
+				return ROUTE_HANDLED; /* NPF reflected to L1 */
+			}
+			svm_emulate_vmload_vmsave(c, code == SVM_EXIT_VMLOAD, gpa);
+		} else if (code == SVM_EXIT_INVLPGA) {
+			npt02_drop(c->n.cur_shadow);
+			v02->control.tlb_control = 1;
+			svm_skip_instruction(c, code);
+		} else {
+			/* STGI/CLGI without L1 intercept: L1's virtual GIF if it enabled vGIF. */
+			if (c->n.v12->control.int_ctl & V_GIF_ENABLE) {
+				if (code == SVM_EXIT_STGI)
+					c->n.v12->control.int_ctl |= V_GIF;
+				else
+					c->n.v12->control.int_ctl &= ~V_GIF;
+			}
+			svm_skip_instruction(c, code);
+		}
+		return ROUTE_HANDLED;
+	case SVM_EXIT_VMMCALL:
+	case SVM_EXIT_SKINIT:
+		svm_inject_exception(c, EXC_UD, false, 0);
+		return ROUTE_HANDLED;
+	case SVM_EXIT_SHUTDOWN:
+		kprintf("L2 triple fault without a SHUTDOWN intercept: the guest machine shuts "
+			"down\n");
+		svm_dump_guest(c);
+		end_run(STATUS_TRIPLE_FAULT, "guest triple fault");
+	default:
+		kprintf("exit %x (%s) of L2 that neither level handles\n", code,
+			svm_exit_name(code));
+		svm_dump_guest(c);
+		end_run(STATUS_UNHANDLED_EXIT, "unhandled exit");
+	}
+}
+
+enum route svm_nested_exit(struct svm_cpu *c, u32 code)
+{
+	struct svm_nested *n = &c->n;
+	const struct vmcb_control *k = &n->v02->control;
+	u64 info1 = k->exit_info1, info2 = k->exit_info2;
+	if (code == SVM_EXIT_INVALID) {
+		/* Our checks passed but the hardware disagreed: L1 gets what it would get. */
+		kprintf("vmcb02 rejected by the CPU (VMEXIT_INVALID); reflected to L1\n");
+		reflect(c, SVM_EXIT_INVALID, 0, 0);
+		return ROUTE_REFLECTED;
+	}
+	if (code == SVM_EXIT_NPF)
+		return npt02_fault(c, info1, info2);
+	if (svm_l1_intercepts(&n->v12->control, n->iopm12, n->msrpm12, code, info1,
+			      (u32)c->g.rcx)) {
+		reflect(c, code, info1, info2);
+		return ROUTE_REFLECTED;
+	}
+	return handle_for_l2(c, code);
+}
+
+void svm_reflect_npf(struct svm_cpu *c, u64 info1, u64 gpa)
+{
+	reflect(c, SVM_EXIT_NPF, info1, gpa);
+}
