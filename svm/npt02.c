@@ -74,6 +74,25 @@ bool npt02_translate(struct svm_cpu *c, u64 l2_gpa, bool write, u64 *l1_gpa)
 	return true;
 }
 
+/*
+ * A 2 MiB shadow page is possible when NPT12 maps at least 2 MiB there and the whole 2 MiB of
+ * L1 memory behind it is plain identity (no byte of this level's slice, one memory type).
+ */
+static bool large_page_ok(const struct svm_cpu *c, const struct npt12_walk *w, u64 gpa)
+{
+	const struct guest_boot *gb = c->gb;
+	u64 l1 = ALIGN_DOWN(w->l1_gpa, MiB(2)), end = l1 + MiB(2);
+	if (w->level < 2 || ((w->l1_gpa ^ gpa) & (MiB(2) - 1)))
+		return false;
+	if (end > gb->map_top || (l1 < gb->slice_end && end > gb->slice_start))
+		return false;
+	bool ram = memmap_is_ram(&gb->map, l1, end);
+	for (u64 pa = l1; pa < end && !ram; pa += PAGE_SIZE)
+		if (memmap_is_ram(&gb->map, pa, pa + PAGE_SIZE))
+			return false; /* mixed RAM and MMIO: keep 4 KiB pages */
+	return true;
+}
+
 enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 {
 	struct npt02 *s = c->n.cur_shadow;
@@ -92,16 +111,16 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 		svm_reflect_npf(c, w.error | (info1 & (BIT(32) | BIT(33))), gpa);
 		return ROUTE_REFLECTED;
 	}
-	u64 l1 = ALIGN_DOWN(w.l1_gpa, PAGE_SIZE), hpa;
 	u64 attr = PT_R | (w.writable ? PT_W : 0) | (w.exec ? PT_X : 0);
+	u64 size = large_page_ok(c, &w, gpa) ? MiB(2) : PAGE_SIZE;
+	u64 l1 = ALIGN_DOWN(w.l1_gpa, size), l2 = ALIGN_DOWN(gpa, size), hpa;
 	if (gpa_to_hpa(c->gb, l1, &hpa)) {
 		attr |= memview_attr(&c->gb->map, l1) & PT_UC;
 	} else {
 		hpa = l1; /* beyond the map: pass-through MMIO, as for L1 */
 		attr |= PT_UC;
 	}
-	u64 l2 = ALIGN_DOWN(gpa, PAGE_SIZE);
-	enum pt_err err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, PAGE_SIZE, attr);
+	enum pt_err err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, size, attr);
 	if (err == PT_OVERLAP) {
 		/* Stale shadow entry (L1 raised permissions without a flush): start over. */
 		npt02_drop(s);
@@ -109,7 +128,7 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 		c->n.v02->control.n_cr3 = s->root;
 		c->n.v02->control.tlb_control = 1;
 		s->needs_flush = false;
-		err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, PAGE_SIZE, attr);
+		err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, size, attr);
 	}
 	if (err != PT_OK)
 		panic("cannot fill NPT02 for %lx (error %d)", gpa, err);
