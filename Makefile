@@ -18,7 +18,8 @@ KERNEL_OBJ := $(patsubst %,$(BUILD)/k/%.o,$(KERNEL_SRC))
 GUEST_RT_SRC := guests/rt/entry.S guests/rt/rt.c kernel/console.c kernel/panic.c \
 	kernel/memmap.c kernel/cmdline.c vmm/policy.c $(LIB_SRC)
 GUEST_RT_OBJ := $(patsubst %,$(BUILD)/g/%.o,$(GUEST_RT_SRC))
-GUESTS := hello
+# A guest is guests/NAME.c or the files of guests/NAME/, linked with the runtime.
+GUESTS := hello probe-svm bench
 GUEST_ELFS := $(patsubst %,$(BUILD)/guests/%.elf,$(GUESTS))
 
 all: $(BUILD)/matryoshka.elf $(GUEST_ELFS) $(BUILD)/guests/notanimage.bin
@@ -45,9 +46,13 @@ $(BUILD)/matryoshka64.elf: $(KERNEL_OBJ) $(BUILD)/kernel.ld
 $(BUILD)/matryoshka.elf: $(BUILD)/matryoshka64.elf tools/mkelf32 tools/elf32-wrap.ld
 	tools/mkelf32 $< $@ mb_entry32 __image_phys_start __load_phys_end __bss_phys_end
 
-$(BUILD)/guests/%.elf64: $(BUILD)/g/guests/%.c.o $(GUEST_RT_OBJ) guests/rt/guest.ld
-	@mkdir -p $(dir $@)
-	ld $(LDFLAGS) -T guests/rt/guest.ld $(GUEST_RT_OBJ) $< -o $@
+guest_objs = $(patsubst %,$(BUILD)/g/%.o,$(wildcard guests/$(1).c guests/$(1)/*.c guests/$(1)/*.S))
+define GUEST_RULE
+$(BUILD)/guests/$(1).elf64: $(call guest_objs,$(1)) $(GUEST_RT_OBJ) guests/rt/guest.ld
+	@mkdir -p $$(dir $$@)
+	ld $(LDFLAGS) -T guests/rt/guest.ld $(GUEST_RT_OBJ) $(call guest_objs,$(1)) -o $$@
+endef
+$(foreach g,$(GUESTS),$(eval $(call GUEST_RULE,$(g))))
 $(BUILD)/guests/%.elf: $(BUILD)/guests/%.elf64 tools/mkelf32 tools/elf32-wrap.ld
 	tools/mkelf32 $< $@ guest_entry32 __image_start __load_end __image_end
 

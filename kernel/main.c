@@ -90,6 +90,17 @@ static int detect_level(void)
 	return policy_level_from_cpuid(&sig, &info);
 }
 
+static void hw_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	cpuid_count(leaf, sub, r);
+}
+
+void vmm_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+	if (!cpuid_cache_lookup(&this_level.cpuid, leaf, sub, r))
+		cpuid_count(leaf, sub, r);
+}
+
 static enum vendor detect_vendor(void)
 {
 	struct cpuid_regs r = cpuid(0);
@@ -181,6 +192,7 @@ void kmain(u32 magic, u32 mbi_pa)
 
 	struct guest_boot gb;
 	nest_prepare(&boot, slice_start, slice_end, &gb);
+	cpuid_cache_fill(&this_level.cpuid, hw_cpuid);
 	this_level.policy = (struct guest_policy){level, this_level.vendor, false, false, 0, 0};
 	if (this_level.vendor == VENDOR_INTEL)
 		vmx_main(&gb);

@@ -81,7 +81,7 @@ void svm_handle_cpuid(struct svm_cpu *c)
 {
 	struct cpuid_regs r;
 	u32 leaf = (u32)c->g.rax, sub = (u32)c->g.rcx;
-	cpuid_count(leaf, sub, &r);
+	vmm_cpuid(leaf, sub, &r);
 	policy_cpuid(&this_level.policy, leaf, sub, c->cur->save.cr4, &r);
 	c->g.rax = r.eax;
 	c->g.rbx = r.ebx;

@@ -4,6 +4,7 @@
 #include "lib/types.h"
 #include "kernel/cmdline.h"
 #include "vmm/counters.h"
+#include "vmm/cpuid_cache.h"
 #include "vmm/nest.h"
 #include "vmm/policy.h"
 
@@ -19,7 +20,11 @@ struct level {
 	struct guest_policy policy;
 	struct counters counters;
 	u64 sink_pa; /* the page every slice address of the guest maps to */
+	struct cpuid_cache cpuid;
 };
+
+/* The CPU's answer for a leaf, from the cache when possible (no exit when nested). */
+void vmm_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r);
 
 extern struct level this_level;
 

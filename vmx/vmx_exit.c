@@ -92,7 +92,7 @@ static void handle_cpuid(struct vmx_cpu *c)
 {
 	struct cpuid_regs r;
 	u32 leaf = (u32)c->g.rax, sub = (u32)c->g.rcx;
-	cpuid_count(leaf, sub, &r);
+	vmm_cpuid(leaf, sub, &r);
 	u64 cr4 = (vmread(GUEST_CR4) & ~c->cr4_mask) | (vmread(CR4_READ_SHADOW) & c->cr4_mask);
 	policy_cpuid(&this_level.policy, leaf, sub, cr4, &r);
 	c->g.rax = r.eax;
