@@ -75,9 +75,14 @@ test:
 	@$(MAKE) --no-print-directory all
 	tests/run-all.sh
 
+bench:
+	@tools/deps qemu bochs
+	@$(MAKE) --no-print-directory all
+	tools/bench
+
 -include tests/unit/unit.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
-.PHONY: all clean run test
+.PHONY: all clean run test bench
 clean:
 	rm -rf $(BUILD)

@@ -170,11 +170,25 @@ static void vmrun_invalid(struct svm_cpu *c, const char *why)
 	svm_emulate_gif(c, false);
 }
 
-/* OR of L1's map (when L1 uses it) and this level's own. */
-static void merge_map(u64 *dst, const u64 *l1, const u64 *l0, u64 bytes, bool l1_uses)
+/*
+ * vmcb02's permission maps: L1's (when it uses them) with this level's few intercepts added
+ * (rule 4: ORed, never replaced).  This level intercepts only the exit port and the
+ * virtualized MSRs, so it sets those bits instead of ORing whole maps.
+ */
+static void merge_maps(struct svm_cpu *c, bool l1_io, bool l1_msr)
 {
-	for (u64 i = 0; i < bytes / 8; i++)
-		dst[i] = (l1_uses ? l1[i] : 0) | l0[i];
+	u8 *iopm = phys_ptr(c->n.iopm02_pa), *msrpm = phys_ptr(c->n.msrpm02_pa);
+	if (l1_io)
+		memcpy(iopm, c->n.iopm12, SVM_IOPM_SIZE);
+	else
+		memset(iopm, 0, SVM_IOPM_SIZE);
+	iopm_set(iopm, SVM_EXIT_PORT, SVM_EXIT_PORT_SIZE);
+	if (l1_msr)
+		memcpy(msrpm, c->n.msrpm12, SVM_MSRPM_SIZE);
+	else
+		memset(msrpm, 0, SVM_MSRPM_SIZE);
+	for (int i = 0; i < policy_n_intercepted_msrs_amd; i++)
+		msrpm_set(msrpm, policy_intercepted_msrs_amd[i], true, true);
 }
 
 static void prepare_vmcb02(struct svm_cpu *c)
@@ -189,10 +203,7 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	svm_merge_controls(&v02->control, &v12->control, &l0, &c->offer);
 	if (!c->hw_vgif)
 		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE); /* emulated on STGI/CLGI */
-	merge_map(phys_ptr(n->iopm02_pa), (u64 *)n->iopm12, phys_ptr(c->iopm_pa), SVM_IOPM_SIZE,
-		  v12->control.intercept1 & SVM_I1_IOIO);
-	merge_map(phys_ptr(n->msrpm02_pa), (u64 *)n->msrpm12, phys_ptr(c->msrpm_pa),
-		  SVM_MSRPM_SIZE, v12->control.intercept1 & SVM_I1_MSR);
+	merge_maps(c, v12->control.intercept1 & SVM_I1_IOIO, v12->control.intercept1 & SVM_I1_MSR);
 	v02->control.iopm_base_pa = n->iopm02_pa;
 	v02->control.msrpm_base_pa = n->msrpm02_pa;
 	v02->control.np_control = 1;
@@ -220,11 +231,29 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	n->l2_svme = v12->save.efer & EFER_SVME;
 }
 
+/* The architectural parts of the VMCB: control up to the instruction bytes, the save area. */
+#define VMCB_CONTROL_USED 0x100
+#define VMCB_SAVE_USED (sizeof(struct vmcb) - 0x400)
+
+static bool read_vmcb12(struct svm_cpu *c, u64 gpa)
+{
+	u8 *v = (u8 *)c->n.v12;
+	return gpa_read(c->gb, gpa, v, VMCB_CONTROL_USED) &&
+	       gpa_read(c->gb, gpa + 0x400, v + 0x400, VMCB_SAVE_USED);
+}
+
+static void write_vmcb12(struct svm_cpu *c)
+{
+	const u8 *v = (const u8 *)c->n.v12;
+	gpa_write(c->gb, c->n.vmcb12_pa, v, VMCB_CONTROL_USED);
+	gpa_write(c->gb, c->n.vmcb12_pa + 0x400, v + 0x400, VMCB_SAVE_USED);
+}
+
 void svm_emulate_vmrun(struct svm_cpu *c)
 {
 	struct svm_nested *n = &c->n;
 	u64 gpa = c->vmcb->save.rax;
-	if (bad_vmcb_pa(c, gpa) || !gpa_read(c->gb, gpa, n->v12, PAGE_SIZE)) {
+	if (bad_vmcb_pa(c, gpa) || !read_vmcb12(c, gpa)) {
 		svm_inject_exception(c, EXC_GP, true, 0);
 		return;
 	}
@@ -303,7 +332,7 @@ static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2)
 	k->exit_int_info = v02->control.exit_int_info;
 	k->next_rip = next_rip_for(c, code);
 	k->event_inj = 0;
-	gpa_write(c->gb, n->vmcb12_pa, v12, PAGE_SIZE);
+	write_vmcb12(c);
 
 	n->in_l2 = false;
 	c->cur = c->vmcb;
