@@ -63,8 +63,8 @@ $(BUILD)/guests/notanimage.bin:
 
 .SECONDARY:
 
-# The default nest: matryoshka at L0 running hello as L1.
-NEST := $(BUILD)/matryoshka.elf $(BUILD)/guests/hello.elf
+# The default nest: four levels, L0 -> L1 -> L2 (matryoshka) -> L3 (hello).
+NEST := $(BUILD)/matryoshka.elf $(BUILD)/matryoshka.elf $(BUILD)/matryoshka.elf $(BUILD)/guests/hello.elf
 run:
 	@tools/deps $(if $(filter intel,$(VENDOR)),bochs,qemu)
 	@$(MAKE) --no-print-directory all

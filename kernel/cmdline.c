@@ -58,10 +58,13 @@ bool cmdline_parse(const char *cmdline, struct options *o, char *err, size_t err
 {
 	o->slice_size = SLICE_DEFAULT;
 	o->verbose = false;
+	o->trace = false;
 	for (const char *s = cmdline_args(cmdline); *s; s = skip_spaces(s)) {
 		size_t n = word_len(s);
 		if (n == 7 && strncmp(s, "verbose", 7) == 0) {
 			o->verbose = true;
+		} else if (n == 5 && strncmp(s, "trace", 5) == 0) {
+			o->trace = true;
 		} else if (n > 6 && strncmp(s, "slice=", 6) == 0) {
 			u64 v;
 			if (!parse_size(s + 6, n - 6, &v) || v < SLICE_MIN || v > SLICE_MAX ||
@@ -75,7 +78,7 @@ bool cmdline_parse(const char *cmdline, struct options *o, char *err, size_t err
 			o->slice_size = v;
 		} else {
 			fmt_snprintf(err, errlen,
-				     "unknown option '%.*s' (known: slice=SIZE, verbose)", (int)n,
+				     "unknown option '%.*s' (known: slice=SIZE, verbose, trace)", (int)n,
 				     s);
 			return false;
 		}

@@ -5,7 +5,8 @@
 
 struct options {
 	u64 slice_size; /* bytes kept at the top of memory for this level */
-	bool verbose;	/* print the memory map, the guest layout and every exit */
+	bool verbose;	/* print the memory map and nested-VMRUN failures */
+	bool trace;	/* print every exit with its source level and route */
 };
 
 #define SLICE_DEFAULT MiB(16)

@@ -130,5 +130,10 @@ void svm_main(struct guest_boot *gb)
 			cpu.n.in_l2 ? svm_nested_exit(&cpu, code) : svm_handle_exit(&cpu, code);
 		cpu.cur->save.rax = cpu.g.rax;
 		counters_add(&this_level.counters, source, code, route, rdtsc() - t);
+		if (this_level.opt.trace)
+			kprintf("exit from L%d: %s (%x) info1=%lx info2=%lx -> %s%s\n", source,
+				svm_exit_name(code), code, v->control.exit_info1,
+				v->control.exit_info2, route_name(route),
+				route == ROUTE_REFLECTED ? " to the guest hypervisor" : "");
 	}
 }

@@ -25,7 +25,7 @@ u64 counters_total(const struct counters *t)
 	return n;
 }
 
-static const char *route_name(enum route r)
+const char *route_name(enum route r)
 {
 	switch (r) {
 	case ROUTE_HANDLED:

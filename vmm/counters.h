@@ -26,6 +26,7 @@ struct counters {
 
 void counters_add(struct counters *t, int source, u32 reason, enum route route, u64 cycles);
 u64 counters_total(const struct counters *t);
+const char *route_name(enum route r);
 /* Prints a table; reason_name maps a vendor exit reason to text. */
 void counters_print(const struct counters *t, const char *(*reason_name)(u32 reason),
 		    void (*print)(const char *fmt, ...));

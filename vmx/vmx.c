@@ -269,5 +269,9 @@ void vmx_main(struct guest_boot *gb)
 		enum route route = vmx_handle_exit(&cpu, reason);
 		counters_add(&this_level.counters, this_level.level + 1, reason & 0xffff, route,
 			     rdtsc() - t);
+		if (this_level.opt.trace)
+			kprintf("exit from L%d: %s (%u) qualification=%lx -> %s\n",
+				this_level.level + 1, vmx_exit_name(reason), reason & 0xffff,
+				vmread(EXIT_QUALIFICATION), route_name(route));
 	}
 }
