@@ -44,6 +44,8 @@ static u64 cr4_allowed(void)
 	return a;
 }
 
+static void apply_gif(struct svm_cpu *c, bool gif);
+
 void svm_nested_init(struct svm_cpu *c)
 {
 	struct svm_nested *n = &c->n;
@@ -66,41 +68,64 @@ void svm_nested_init(struct svm_cpu *c)
 	n->scratch_pa = page_alloc();
 	n->gif = true; /* the CPU starts with GIF set */
 	npt02_init(&n->shadows);
+	if (c->hw_vgif) {
+		c->vmcb->control.int_ctl |= V_GIF_ENABLE;
+		c->vmcb->control.intercept2 &= ~(SVM_I2_STGI | SVM_I2_CLGI);
+		apply_gif(c, true);
+	}
 }
 
 /*
- * GIF (APM 15.17) emulated for L1: while it is clear, physical interrupts are held by running
- * L1 with V_INTR_MASKING and this level's RFLAGS.IF clear, and NMIs are intercepted and kept
- * pending until STGI.
+ * L1's GIF (APM 15.17).  With hardware vGIF (APM 15.33) vmcb01's V_GIF is L1's GIF and its
+ * STGI/CLGI run without exits.  Without it, STGI/CLGI are intercepted and GIF is emulated:
+ * while it is clear, physical interrupts are held by running L1 with V_INTR_MASKING and this
+ * level's RFLAGS.IF clear.  Either way NMIs are intercepted while GIF is clear and kept
+ * pending until L1 sets GIF again (with vGIF, STGI is intercepted only while one is pending).
  */
-static void apply_gif(struct svm_cpu *c)
+bool svm_l1_gif(const struct svm_cpu *c)
+{
+	return c->hw_vgif ? (c->vmcb->control.int_ctl & V_GIF) : c->n.gif;
+}
+
+static void apply_gif(struct svm_cpu *c, bool gif)
 {
 	struct vmcb_control *k = &c->vmcb->control;
-	if (c->n.gif) {
-		k->int_ctl &= ~V_INTR_MASKING;
-		k->intercept1 &= ~SVM_I1_NMI;
-		if (c->n.nmi_pending && !(k->event_inj & SVM_EVT_VALID)) {
-			k->event_inj = EXC_NMI | (2u << 8) | SVM_EVT_VALID;
-			c->n.nmi_pending = false;
-		}
+	if (c->hw_vgif) {
+		k->int_ctl = (k->int_ctl & ~V_GIF) | (gif ? V_GIF : 0);
+		k->intercept1 |= SVM_I1_NMI; /* V_GIF changes without exits */
+		if (c->n.nmi_pending && !gif)
+			k->intercept2 |= SVM_I2_STGI;
+		else
+			k->intercept2 &= ~SVM_I2_STGI;
 	} else {
-		k->int_ctl |= V_INTR_MASKING;
-		k->intercept1 |= SVM_I1_NMI;
+		c->n.gif = gif;
+		if (gif)
+			k->int_ctl &= ~V_INTR_MASKING;
+		else
+			k->int_ctl |= V_INTR_MASKING;
+		if (gif)
+			k->intercept1 &= ~SVM_I1_NMI;
+		else
+			k->intercept1 |= SVM_I1_NMI;
+	}
+	if (gif && c->n.nmi_pending && !(k->event_inj & SVM_EVT_VALID)) {
+		k->event_inj = EXC_NMI | (2u << 8) | SVM_EVT_VALID;
+		c->n.nmi_pending = false;
 	}
 }
 
 void svm_emulate_gif(struct svm_cpu *c, bool set)
 {
-	c->n.gif = set;
-	apply_gif(c);
+	apply_gif(c, set);
 }
 
 void svm_hold_nmi(struct svm_cpu *c)
 {
 	u64 before = nmi_count();
-	__asm__ volatile("stgi; clgi"); /* take the NMI here, it is L1's to receive later */
+	__asm__ volatile("stgi; clgi"); /* take the NMI here, it is L1's to receive */
 	if (nmi_count() != before)
 		c->n.nmi_pending = true;
+	apply_gif(c, svm_l1_gif(c)); /* delivers it now if L1's GIF is set */
 }
 
 /* The VMLOAD/VMSAVE state (APM 15.5.2): FS, GS, TR, LDTR, KernelGsBase, STAR..SYSENTER. */
@@ -274,7 +299,6 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	/* vmcb01 now holds L1's state as the host save area would: resume after VMRUN. */
 	svm_skip_instruction(c, SVM_EXIT_VMRUN);
 	c->vmcb->save.rax = c->g.rax;
-	n->gif = true;
 	n->in_l2 = true;
 	c->cur = n->v02;
 	c->cur_pa = n->v02_pa;

@@ -10,7 +10,7 @@
 /* The virtual SVM state of the guest's CPU (what L1 programs). */
 struct svm_nested {
 	bool in_l2;	    /* the last entry used vmcb02 */
-	bool gif;	    /* L1's global interrupt flag (emulated) */
+	bool gif;	    /* L1's global interrupt flag when emulated (no hardware vGIF) */
 	bool l2_svme;	    /* L2's virtual EFER.SVME */
 	u64 vmcb12_pa;	    /* guest-physical address given to VMRUN */
 	struct vmcb *v12;   /* L0-owned copy of vmcb12: checked once, used only as copied */
@@ -56,6 +56,7 @@ void svm_emulate_vmload_vmsave(struct svm_cpu *c, bool load, u64 gpa);
 void svm_emulate_gif(struct svm_cpu *c, bool set);
 void svm_nested_init(struct svm_cpu *c);
 void svm_hold_nmi(struct svm_cpu *c);
+bool svm_l1_gif(const struct svm_cpu *c);
 void svm_reflect_npf(struct svm_cpu *c, u64 info1, u64 gpa);
 
 /* Shared by the exit handlers of both levels. */
