@@ -63,8 +63,10 @@ $(BUILD)/guests/notanimage.bin:
 
 .SECONDARY:
 
-# The default nest: four levels, L0 -> L1 -> L2 (matryoshka) -> L3 (hello).
-NEST := $(BUILD)/matryoshka.elf $(BUILD)/matryoshka.elf $(BUILD)/matryoshka.elf $(BUILD)/guests/hello.elf
+# The default nest: four levels, L0 -> L1 -> L2 (matryoshka) -> L3 (hello) on AMD-V; one
+# level on VT-x until nested VT-x is offered.
+K := $(BUILD)/matryoshka.elf
+NEST ?= $(if $(filter intel,$(VENDOR)),$(K),$(K) $(K) $(K)) $(BUILD)/guests/hello.elf
 run:
 	@tools/deps $(if $(filter intel,$(VENDOR)),bochs,qemu)
 	@$(MAKE) --no-print-directory all

@@ -251,6 +251,10 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	v02->save = v12->save;
 	svm_canonicalize(&v02->save);
 	v02->save.efer |= EFER_SVME;
+	/* LMA follows LME and CR0.PG; an inconsistent one is not handed to the hardware. */
+	v02->save.efer &= ~EFER_LMA;
+	if ((v02->save.efer & EFER_LME) && (v02->save.cr0 & CR0_PG))
+		v02->save.efer |= EFER_LMA;
 	if (!np)
 		v02->save.g_pat = c->vmcb->save.g_pat; /* without NPT12, L1's PAT applies */
 	n->l2_svme = v12->save.efer & EFER_SVME;
