@@ -54,11 +54,20 @@ void cpuid_cache_fill(struct cpuid_cache *c, cpuid_fn fn)
 	fill_range(c, fn, 0x80000000, 0x40);
 }
 
+/* Entries are filled in ascending (leaf, sub) order: binary search for the leaf. */
 bool cpuid_cache_lookup(const struct cpuid_cache *c, u32 leaf, u32 sub, struct cpuid_regs *r)
 {
-	for (int i = 0; i < c->n; i++) {
+	int lo = 0, hi = c->n;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (c->e[mid].leaf < leaf)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < c->n && c->e[i].leaf == leaf; i++) {
 		const struct cpuid_entry *e = &c->e[i];
-		if (e->leaf == leaf && (e->any_sub || e->sub == sub)) {
+		if (e->any_sub || e->sub == sub) {
 			*r = e->r;
 			return true;
 		}

@@ -11,6 +11,9 @@
 #   STATUS    the exit status tools/run must return (0..255)
 #   --expect  an extended regex (grep -E) that must match at least one line
 #   --reject  an extended regex that must match no line
+#   --passes-of REF
+#             differential check: every "PASS: name" line in the transcript of
+#             the earlier case REF (the reference run) must also be in this one
 #   RUN_ARGS  the rest of tools/run's arguments: more options (--smp 2,
 #             --timeout 30, ...), KERNEL, MODULE... (each one word, which may
 #             carry the file's command line: "build/guests/hello.elf probe-slice")
@@ -24,6 +27,7 @@ SYS_STATUS=()
 SYS_EXPECT=() # regexes, one per line
 SYS_REJECT=()
 SYS_ARGS=() # tools/run arguments, shell-quoted (printf %q)
+SYS_PASSES_OF=() # reference case for the differential check, or empty
 
 sys__die() {
     printf 'tests/system: %s\n' "$*" >&2
@@ -54,9 +58,14 @@ sys_test() {
     if ! [[ $status =~ ^[0-9]+$ ]] || ((10#$status > 255)); then
         sys__die "sys_test $name: the expected status must be 0..255, not '$status'"
     fi
-    local expect='' reject='' re rc
+    local expect='' reject='' re rc passes_of=''
     while [[ $# -gt 0 && $1 != -- ]]; do
         case $1 in
+            --passes-of)
+                if [[ $# -lt 2 ]]; then sys__die "sys_test $name: --passes-of needs a case name"; fi
+                passes_of=$2
+                shift 2
+                ;;
             --expect | --reject)
                 if [[ $# -lt 2 ]]; then sys__die "sys_test $name: $1 needs a regex"; fi
                 re=$2
@@ -81,6 +90,29 @@ sys_test() {
     SYS_EXPECT+=("$expect")
     SYS_REJECT+=("$reject")
     SYS_ARGS+=("$quoted")
+    SYS_PASSES_OF+=("$passes_of")
+}
+
+# sys__check_passes I LOGDIR RES: the differential check of case I (after it ran and its
+# reference ran); rewrites RES to "not ok" with the missing checks if any.
+sys__check_passes() {
+    local i=$1 logdir=$2 res=$3 ref=${SYS_PASSES_OF[$1]}
+    [[ -n $ref ]] || return 0
+    local reflog=$logdir/$ref.log log=$logdir/${SYS_NAME[$i]}.log missing
+    if [[ ! -s $reflog ]]; then
+        printf 'not ok\nreference transcript %s is missing (run case %s too)\n' "$reflog" "$ref" >"$res"
+        return 0
+    fi
+    missing=$(comm -23 <(sed -nE 's/.*PASS: ([^ ]+).*/\1/p' "$reflog" | sort -u) \
+        <(sed -nE 's/.*PASS: ([^ ]+).*/\1/p' "$log" | sort -u))
+    [[ -n $missing ]] || return 0
+    {
+        echo "not ok"
+        echo "checks that pass on the reference ($ref) but not here:"
+        printf '  %s\n' $missing
+        sed -n '2,$p' "$res"
+    } >"$res.tmp"
+    mv -f "$res.tmp" "$res"
 }
 
 # sys__command I: the tools/run command line of case I, for display

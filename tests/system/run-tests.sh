@@ -172,6 +172,7 @@ while ((next_print < total)); do
     while ((next_print < total)) && [[ -e $work/${sel[$next_print]}.res && -z ${running[$next_print]+x} ]]; do
         i=${sel[$next_print]}
         n=$((next_print + 1))
+        sys__check_passes "$i" "$logdir" "$work/$i.res"
         {
             read -r verdict
             if [[ $verdict == ok ]]; then
