@@ -82,7 +82,7 @@ bench:
 	@$(MAKE) --no-print-directory all
 	tools/bench
 
--include tests/unit/unit.mk
+include tests/unit/unit.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .PHONY: all clean run test bench

@@ -70,18 +70,21 @@ bool memmap_add(struct memmap *m, u64 base, u64 end, u32 type)
 		/* RAM only fills what no other range claims. */
 		u64 cur = base;
 		for (int i = 0; i < m->n && cur < end; i++) {
-			struct mem_range *r = &m->r[i];
-			if (r->end <= cur)
+			u64 rbase = m->r[i].base, rend = m->r[i].end;
+			if (rend <= cur)
 				continue;
-			if (r->base >= end)
+			if (rbase >= end)
 				break;
-			if (r->base > cur) {
-				if (!insert_at(m, i, cur, r->base, type))
+			/* the gap before this range, in whole pages (it may end mid-page) */
+			u64 gbase = ALIGN_UP(cur, PAGE_SIZE), gend = ALIGN_DOWN(rbase, PAGE_SIZE);
+			if (gbase < gend) {
+				if (!insert_at(m, i, gbase, gend, type))
 					return false;
-				i++;
+				i++; /* m->r[i] is this range again */
 			}
-			cur = r->end;
+			cur = rend;
 		}
+		cur = cur < end ? ALIGN_UP(cur, PAGE_SIZE) : cur; /* cannot wrap: end is aligned */
 		if (cur < end) {
 			int i = 0;
 			while (i < m->n && m->r[i].base < cur)
@@ -106,7 +109,7 @@ bool memmap_from_multiboot(struct memmap *m, const u8 *entries, u32 length)
 	m->n = 0;
 	/* Two passes: reserved ranges first so that RAM never overrides them. */
 	for (int pass = 0; pass < 2; pass++) {
-		u32 off = 0;
+		u64 off = 0; /* u64: a huge e.size must not wrap it back to an earlier entry */
 		while (off + sizeof(struct mb_mmap_entry) <= length) {
 			struct mb_mmap_entry e;
 			memcpy(&e, entries + off, sizeof(e));
@@ -116,7 +119,7 @@ bool memmap_from_multiboot(struct memmap *m, const u8 *entries, u32 length)
 			u64 end = e.addr + e.len < e.addr ? UINT64_MAX : e.addr + e.len;
 			if (ram == (pass == 1) && !memmap_add(m, e.addr, end, e.type))
 				return false;
-			off += e.size + 4;
+			off += (u64)e.size + 4;
 		}
 	}
 	return true;

@@ -60,7 +60,7 @@ u64 palloc_alloc_run(struct palloc *a, u64 n)
 {
 	for (int i = 0; i < a->nranges; i++) {
 		u64 pa = a->range[i].next;
-		if (n && a->range[i].end - pa >= n * PAGE_SIZE) {
+		if (n && n <= (a->range[i].end - pa) / PAGE_SIZE) {
 			a->range[i].next += n * PAGE_SIZE;
 			memset(a->ptr(a->ctx, pa), 0, n * PAGE_SIZE);
 			a->free_pages -= n;

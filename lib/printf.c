@@ -71,7 +71,7 @@ void fmt_vformat(putc_fn out, void *ctx, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			s64 v = lng ? va_arg(ap, s64) : va_arg(ap, int);
-			emit_num(out, ctx, v < 0 ? (u64)-v : (u64)v, 10, false, v < 0, width, zero,
+			emit_num(out, ctx, v < 0 ? 0 - (u64)v : (u64)v, 10, false, v < 0, width, zero,
 				 left);
 			break;
 		}
@@ -94,7 +94,7 @@ void fmt_vformat(putc_fn out, void *ctx, const char *fmt, va_list ap)
 			if (!s)
 				s = "(null)";
 			int len = 0;
-			while (s[len] && (prec < 0 || len < prec))
+			while ((prec < 0 || len < prec) && s[len])
 				len++;
 			if (!left)
 				for (; width > len; width--)

@@ -101,6 +101,7 @@ bool parse_size(const char *s, size_t len, u64 *out)
 	}
 	if (i == len)
 		return false;
+	size_t first_digit = i;
 	for (; i < len; i++) {
 		char c = s[i];
 		unsigned d;
@@ -116,6 +117,8 @@ bool parse_size(const char *s, size_t len, u64 *out)
 			return false;
 		v = v * base + d;
 	}
+	if (i == first_digit)
+		return false; /* a suffix alone, or "0x" followed by one */
 	if (i < len) {
 		unsigned shift;
 		switch (s[i]) {

@@ -157,9 +157,13 @@ enum msr_action policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, s
 		} else if (msr == MSR_VM_CR) {
 			if (value & ~VM_CR_ALLOWED)
 				return MSR_FAULT;
-			if ((m->vm_cr & VM_CR_LOCK) &&
-			    ((value ^ m->vm_cr) & (VM_CR_LOCK | VM_CR_SVMDIS_BIT)))
+			/* Setting SVMDIS while EFER.SVME is 1: #GP whatever LOCK says. */
+			if ((value & VM_CR_SVMDIS_BIT) && (m->efer & EFER_SVME))
 				return MSR_FAULT;
+			/* Locked: writes to LOCK and SVMDIS are silently ignored (APM 15.30.1). */
+			if (m->vm_cr & VM_CR_LOCK)
+				value = (value & ~(VM_CR_LOCK | VM_CR_SVMDIS_BIT)) |
+					(m->vm_cr & (VM_CR_LOCK | VM_CR_SVMDIS_BIT));
 			m->vm_cr = value;
 		}
 		return MSR_DONE; /* SVM_KEY: writes accepted, nothing to lock */
