@@ -21,26 +21,30 @@
 	(SVM_OFFER_NPT | SVM_OFFER_NRIPS | SVM_OFFER_VMCB_CLEAN | SVM_OFFER_FLUSH_ASID |           \
 	 SVM_OFFER_V_VMSAVE_VMLOAD | SVM_OFFER_VGIF)
 
+/* CR4 bits the CPU supports, from CPUID (anything else is MBZ for VMRUN's checks). */
 static u64 cr4_allowed(void)
 {
-	struct cpuid_regs l1 = cpuid(1), l7 = {0, 0, 0, 0};
-	if (cpuid(0).eax >= 7)
-		cpuid_count(7, 0, &l7);
+	static const struct {
+		u32 leaf;
+		u8 reg; /* 1 = EBX, 2 = ECX */
+		u8 bit, cr4_bit;
+	} opt[] = {
+		{7, 2, 2, 11},	/* UMIP */
+		{7, 1, 0, 16},	/* FSGSBASE */
+		{1, 2, 17, 17}, /* PCIDE */
+		{1, 2, 26, 18}, /* OSXSAVE */
+		{7, 1, 7, 20},	/* SMEP */
+		{7, 1, 20, 21}, /* SMAP */
+		{7, 2, 3, 22},	/* PKE */
+	};
 	u64 a = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
-	if (l7.ecx & BIT(2))
-		a |= BIT(11); /* UMIP */
-	if (l7.ebx & BIT(0))
-		a |= BIT(16); /* FSGSBASE */
-	if (l1.ecx & BIT(17))
-		a |= BIT(17); /* PCIDE */
-	if (l1.ecx & BIT(26))
-		a |= BIT(18); /* OSXSAVE */
-	if (l7.ebx & BIT(7))
-		a |= BIT(20); /* SMEP */
-	if (l7.ebx & BIT(20))
-		a |= BIT(21); /* SMAP */
-	if (l7.ecx & BIT(3))
-		a |= BIT(22); /* PKE */
+	for (unsigned i = 0; i < ARRAY_SIZE(opt); i++) {
+		struct cpuid_regs r;
+		vmm_cpuid(opt[i].leaf, 0, &r);
+		u32 reg = opt[i].reg == 1 ? r.ebx : r.ecx;
+		if (reg & BIT(opt[i].bit))
+			a |= BIT(opt[i].cr4_bit);
+	}
 	return a;
 }
 
@@ -373,29 +377,16 @@ static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2)
 static enum route handle_for_l2(struct svm_cpu *c, u32 code)
 {
 	struct vmcb *v02 = c->n.v02;
+	if (svm_handle_common(c, code))
+		return ROUTE_HANDLED;
 	switch (code) {
-	case SVM_EXIT_CPUID:
-		svm_handle_cpuid(c);
-		return ROUTE_HANDLED;
-	case SVM_EXIT_MSR:
-		svm_handle_msr(c);
-		return ROUTE_HANDLED;
-	case SVM_EXIT_IOIO:
-		svm_handle_ioio(c);
-		return ROUTE_HANDLED;
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_INVLPGA:
-		if (!c->n.l2_svme) {
-			svm_inject_exception(c, EXC_UD, false, 0);
+		if (!svm_insn_permitted(c))
 			return ROUTE_HANDLED;
-		}
-		if (v02->save.cpl) {
-			svm_inject_exception(c, EXC_GP, true, 0);
-			return ROUTE_HANDLED;
-		}
 		if (code == SVM_EXIT_VMLOAD || code == SVM_EXIT_VMSAVE) {
 			u64 gpa = v02->save.rax;
 			/* Virtual VMLOAD/VMSAVE only with nested paging (CVE-2021-3656 rule). */

@@ -60,6 +60,8 @@ bool svm_l1_gif(const struct svm_cpu *c);
 void svm_reflect_npf(struct svm_cpu *c, u64 info1, u64 gpa);
 
 /* Shared by the exit handlers of both levels. */
+bool svm_handle_common(struct svm_cpu *c, u32 code); /* CPUID, MSR, IOIO */
+bool svm_insn_permitted(struct svm_cpu *c);	      /* else #UD/#GP injected */
 void svm_handle_cpuid(struct svm_cpu *c);
 void svm_handle_msr(struct svm_cpu *c);
 void svm_handle_ioio(struct svm_cpu *c);

@@ -90,6 +90,12 @@ void svm_handle_cpuid(struct svm_cpu *c)
 	svm_skip_instruction(c, SVM_EXIT_CPUID);
 }
 
+/* The current guest's virtual EFER.SVME (the hardware copy always has it set). */
+static bool cur_svme(const struct svm_cpu *c)
+{
+	return c->n.in_l2 ? c->n.l2_svme : (c->msrs.efer & EFER_SVME);
+}
+
 /* The MSRs are virtualized per context: EFER lives in the VMCB (SVME virtual), VM_CR and
  * VM_HSAVE_PA belong to the one virtual CPU. */
 void svm_handle_msr(struct svm_cpu *c)
@@ -97,38 +103,22 @@ void svm_handle_msr(struct svm_cpu *c)
 	struct vmcb_save *s = &c->cur->save;
 	u32 msr = (u32)c->g.rcx;
 	bool write = c->cur->control.exit_info1 & 1;
-	bool svme = c->n.in_l2 ? c->n.l2_svme : (c->msrs.efer & EFER_SVME);
+	bool svme = cur_svme(c);
 	struct vmsrs m = c->msrs;
 	m.efer = (s->efer & ~EFER_SVME) | (svme ? EFER_SVME : 0);
-	enum msr_action a;
-	if (write) {
-		u64 v = (c->g.rdx << 32) | (u32)c->g.rax;
-		a = policy_wrmsr(&this_level.policy, msr, v, &m, s->cr0, c->offer.maxphyaddr);
-		if (a == MSR_DONE) {
-			s->efer = m.efer | EFER_SVME; /* VMRUN requires SVME in the hardware copy */
-			if (c->n.in_l2)
-				c->n.l2_svme = m.efer & EFER_SVME;
-			else
-				c->msrs.efer = m.efer;
-			c->msrs.vm_cr = m.vm_cr;
-			c->msrs.hsave_pa = m.hsave_pa;
-		} else if (a == MSR_HW && !wrmsr_safe(msr, v)) {
-			a = MSR_FAULT;
-		}
-	} else {
-		u64 real = 0, value = 0;
-		bool ok = msr == MSR_EFER || rdmsr_safe(msr, &real);
-		a = policy_rdmsr(&this_level.policy, msr, &m, real, &value);
-		if (a == MSR_HW) {
-			value = real;
-			if (!ok)
-				a = MSR_FAULT;
-		}
-		if (a != MSR_FAULT) {
-			c->g.rax = (u32)value;
-			c->g.rdx = value >> 32;
-		}
+	u64 value = (c->g.rdx << 32) | (u32)c->g.rax;
+	enum msr_action a = write ? vmm_wrmsr(msr, value, &m, s->cr0, c->offer.maxphyaddr)
+				  : vmm_rdmsr(msr, &m, &value);
+	if (write && a == MSR_DONE) {
+		s->efer = m.efer | EFER_SVME; /* VMRUN requires SVME in the hardware copy */
+		if (c->n.in_l2)
+			c->n.l2_svme = m.efer & EFER_SVME;
+		else
+			c->msrs.efer = m.efer;
+		c->msrs.vm_cr = m.vm_cr;
+		c->msrs.hsave_pa = m.hsave_pa;
 	}
+	vmm_msr_result(&c->g, a, write, value);
 	if (a == MSR_FAULT)
 		svm_inject_exception(c, EXC_GP, true, 0);
 	else
@@ -165,21 +155,37 @@ bool svm_handle_npf01(struct svm_cpu *c, u64 gpa)
 		      PT_RWX | PT_UC) == PT_OK;
 }
 
+bool svm_handle_common(struct svm_cpu *c, u32 code)
+{
+	if (code == SVM_EXIT_CPUID)
+		svm_handle_cpuid(c);
+	else if (code == SVM_EXIT_MSR)
+		svm_handle_msr(c);
+	else if (code == SVM_EXIT_IOIO)
+		svm_handle_ioio(c);
+	else
+		return false;
+	return true;
+}
+
+bool svm_insn_permitted(struct svm_cpu *c)
+{
+	/* APM 15.5: SVM instructions need EFER.SVME (#UD) and CPL 0 (#GP). */
+	bool svme = cur_svme(c);
+	if (!svme)
+		svm_inject_exception(c, EXC_UD, false, 0);
+	else if (c->cur->save.cpl)
+		svm_inject_exception(c, EXC_GP, true, 0);
+	return svme && !c->cur->save.cpl;
+}
+
 /* Exits of L1 (running on vmcb01). */
 enum route svm_handle_exit(struct svm_cpu *c, u32 code)
 {
 	struct vmcb *v = c->cur;
-	bool svme = c->msrs.efer & EFER_SVME;
+	if (svm_handle_common(c, code))
+		return ROUTE_HANDLED;
 	switch (code) {
-	case SVM_EXIT_CPUID:
-		svm_handle_cpuid(c);
-		return ROUTE_HANDLED;
-	case SVM_EXIT_MSR:
-		svm_handle_msr(c);
-		return ROUTE_HANDLED;
-	case SVM_EXIT_IOIO:
-		svm_handle_ioio(c);
-		return ROUTE_HANDLED;
 	case SVM_EXIT_NPF:
 		if (svm_handle_npf01(c, v->control.exit_info2))
 			return ROUTE_HANDLED;
@@ -193,11 +199,8 @@ enum route svm_handle_exit(struct svm_cpu *c, u32 code)
 	case SVM_EXIT_STGI:
 	case SVM_EXIT_CLGI:
 	case SVM_EXIT_INVLPGA:
-		/* APM 15.5: SVM instructions need EFER.SVME (#UD) and CPL 0 (#GP). */
-		if (!svme) {
-			svm_inject_exception(c, EXC_UD, false, 0);
-		} else if (v->save.cpl) {
-			svm_inject_exception(c, EXC_GP, true, 0);
+		if (!svm_insn_permitted(c)) {
+			/* #UD or #GP injected */
 		} else if (code == SVM_EXIT_VMRUN) {
 			svm_emulate_vmrun(c);
 		} else if (code == SVM_EXIT_VMLOAD || code == SVM_EXIT_VMSAVE) {

@@ -16,7 +16,7 @@ typedef bool (*gpa_read_fn)(void *ctx, u64 gpa, void *buf, unsigned len);
 /* The guest's paging state. */
 struct gva_paging {
 	u64 cr0, cr3, cr4, efer;
-	u8 maxphyaddr; /* physical-address width the guest sees; 0 means 52 */
+	u8 maxphyaddr; /* physical-address width the guest sees; 0 (or not 32..51) means 52 */
 };
 
 enum gva_status {

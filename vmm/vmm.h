@@ -34,6 +34,11 @@ NORETURN void vmx_main(struct guest_boot *gb);
 /* Shared helpers for the vendor exit handlers. */
 /* A write to the exit port: print the counters and end the run with the guest's status. */
 NORETURN void vmm_guest_exit(u32 status);
+/* RDMSR/WRMSR of an intercepted MSR (vmm/msr.c): MSR_FAULT means inject #GP(0). */
+enum msr_action vmm_rdmsr(u32 msr, const struct vmsrs *m, u64 *value);
+enum msr_action vmm_wrmsr(u32 msr, u64 value, struct vmsrs *m, u64 guest_cr0, u8 maxphyaddr);
+/* Puts a successful RDMSR's value in EDX:EAX. */
+void vmm_msr_result(struct gprs *g, enum msr_action a, bool write, u64 value);
 /* Page-table memory from the level's slice. */
 extern const struct pt_mem kernel_pt_mem;
 

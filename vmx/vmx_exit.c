@@ -107,26 +107,10 @@ static void handle_msr(struct vmx_cpu *c, bool write)
 	u32 msr = (u32)c->g.rcx;
 	/* EFER is not intercepted on VT-x (it lives in the VMCS); nothing else is virtual yet. */
 	struct vmsrs m = {vmread(GUEST_IA32_EFER), 0, 0};
-	enum msr_action a;
-	if (write) {
-		u64 v = (c->g.rdx << 32) | (u32)c->g.rax;
-		a = policy_wrmsr(&this_level.policy, msr, v, &m, vmread(GUEST_CR0), 52);
-		if (a == MSR_HW && !wrmsr_safe(msr, v))
-			a = MSR_FAULT;
-	} else {
-		u64 real = 0, value = 0;
-		bool ok = rdmsr_safe(msr, &real);
-		a = policy_rdmsr(&this_level.policy, msr, &m, real, &value);
-		if (a == MSR_HW) {
-			value = real;
-			if (!ok)
-				a = MSR_FAULT;
-		}
-		if (a != MSR_FAULT) {
-			c->g.rax = (u32)value;
-			c->g.rdx = value >> 32;
-		}
-	}
+	u64 value = (c->g.rdx << 32) | (u32)c->g.rax;
+	enum msr_action a = write ? vmm_wrmsr(msr, value, &m, vmread(GUEST_CR0), 52)
+				  : vmm_rdmsr(msr, &m, &value);
+	vmm_msr_result(&c->g, a, write, value);
 	if (a == MSR_FAULT)
 		inject_exception(EXC_GP, true, 0);
 	else
