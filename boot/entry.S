@@ -11,6 +11,7 @@
  */
 #include "boot/multiboot_header.h"
 #include "boot/layout.h"
+#include "boot/longmode.h"
 
 #define PHYS(x) ((x) - KERNEL_VIRT)
 
@@ -55,45 +56,12 @@ mb_entry32:
 	btl $29, %edx
 	jnc no_long_mode
 
-	/* boot_pd[0..2047]: 2 MiB identity pages for 0..4 GiB. */
-	movl $PHYS(boot_pd), %edi
-	movl $0x83, %eax		/* P | RW | PS */
-	xorl %edx, %edx
-	movl $2048, %ecx
-1:	movl %eax, (%edi)
-	movl %edx, 4(%edi)
-	addl $0x200000, %eax
-	adcl $0, %edx
-	addl $8, %edi
-	loop 1b
-
-	/* boot_pdpt_low[0..3] -> the four page directories. */
-	movl $PHYS(boot_pdpt_low), %edi
-	movl $(PHYS(boot_pd) + 3), %eax
-	movl $4, %ecx
-2:	movl %eax, (%edi)
-	addl $4096, %eax
-	addl $8, %edi
-	loop 2b
-
-	/* KERNEL_VIRT = PML4[511], PDPT[511]: alias of the first GiB. */
+	/* 0..4 GiB identity-mapped; KERNEL_VIRT = PML4[511], PDPT[511]: alias of the first GiB. */
+	IDENTITY_4G PHYS(boot_pd), PHYS(boot_pdpt_low)
 	movl $(PHYS(boot_pd) + 3), PHYS(boot_pdpt_high) + 511 * 8
 	movl $(PHYS(boot_pdpt_low) + 3), PHYS(boot_pml4)
 	movl $(PHYS(boot_pdpt_high) + 3), PHYS(boot_pml4) + 511 * 8
-
-	movl %cr4, %eax
-	orl $0x20, %eax			/* PAE */
-	movl %eax, %cr4
-	movl $PHYS(boot_pml4), %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx		/* EFER.LME */
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010021, %eax		/* PG | WP | NE | PE */
-	andl $0x9fffffff, %eax		/* caches on: clear CD, NW */
-	movl %eax, %cr0
+	ENTER_LONG_MODE PHYS(boot_pml4)
 
 	lgdt boot_gdt_ptr
 	ljmp $0x08, $entry64

@@ -4,50 +4,20 @@
  * 1 on VMfailInvalid, 2 on VMfailValid (then VM_INSTRUCTION_ERROR says why).  HOST_RIP is
  * vmx_exit_entry; HOST_RSP is written here, right before entry, so it matches this frame.
  */
-#define G_RAX 0
-#define G_RBX 8
-#define G_RCX 16
-#define G_RDX 24
-#define G_RSI 32
-#define G_RDI 40
-#define G_RBP 48
-#define G_R8 56
-#define G_R9 64
-#define G_R10 72
-#define G_R11 80
-#define G_R12 88
-#define G_R13 96
-#define G_R14 104
-#define G_R15 112
+#include "vmm/gprs_asm.h"
 #define HOST_RSP 0x6c14
 
 	.text
 	.globl vmx_enter, vmx_exit_entry
 vmx_enter:
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	HOST_SAVE
 	pushq %rdi
 	movl $HOST_RSP, %eax
 	vmwrite %rsp, %rax
-	testl %esi, %esi
+	testl %esi, %esi	/* flags survive the moves below */
+	GPRS_LOAD %rdi
 	movq G_RAX(%rdi), %rax
-	movq G_RBX(%rdi), %rbx
-	movq G_RCX(%rdi), %rcx
-	movq G_RDX(%rdi), %rdx
 	movq G_RSI(%rdi), %rsi
-	movq G_RBP(%rdi), %rbp
-	movq G_R8(%rdi), %r8
-	movq G_R9(%rdi), %r9
-	movq G_R10(%rdi), %r10
-	movq G_R11(%rdi), %r11
-	movq G_R12(%rdi), %r12
-	movq G_R13(%rdi), %r13
-	movq G_R14(%rdi), %r14
-	movq G_R15(%rdi), %r15
 	movq G_RDI(%rdi), %rdi
 	jnz 1f
 	vmlaunch
@@ -58,33 +28,18 @@ vmx_enter:
 	jc 3f
 	movl $2, %eax
 3:	addq $8, %rsp
-	jmp 4f
+	HOST_RESTORE
+	ret
 
 vmx_exit_entry:
 	pushq %rdi
 	movq 8(%rsp), %rdi
+	GPRS_SAVE %rdi
 	movq %rax, G_RAX(%rdi)
-	movq %rbx, G_RBX(%rdi)
-	movq %rcx, G_RCX(%rdi)
-	movq %rdx, G_RDX(%rdi)
 	movq %rsi, G_RSI(%rdi)
-	movq %rbp, G_RBP(%rdi)
-	movq %r8, G_R8(%rdi)
-	movq %r9, G_R9(%rdi)
-	movq %r10, G_R10(%rdi)
-	movq %r11, G_R11(%rdi)
-	movq %r12, G_R12(%rdi)
-	movq %r13, G_R13(%rdi)
-	movq %r14, G_R14(%rdi)
-	movq %r15, G_R15(%rdi)
 	popq %rax
 	movq %rax, G_RDI(%rdi)
 	addq $8, %rsp
 	xorl %eax, %eax
-4:	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
+	HOST_RESTORE
 	ret

@@ -4,6 +4,7 @@
  * their physical address, so they boot on bare emulators as well as under matryoshka.
  */
 #include "boot/multiboot_header.h"
+#include "boot/longmode.h"
 
 	.section .multiboot, "a"
 	.align 4
@@ -33,37 +34,9 @@ guest_entry32:
 	rep stosl
 	movl $guest_stack_top, %esp
 
-	movl $guest_pd, %edi
-	movl $0x83, %eax
-	xorl %edx, %edx
-	movl $2048, %ecx
-1:	movl %eax, (%edi)
-	movl %edx, 4(%edi)
-	addl $0x200000, %eax
-	adcl $0, %edx
-	addl $8, %edi
-	loop 1b
-	movl $guest_pdpt, %edi
-	movl $(guest_pd + 3), %eax
-	movl $4, %ecx
-2:	movl %eax, (%edi)
-	addl $4096, %eax
-	addl $8, %edi
-	loop 2b
+	IDENTITY_4G guest_pd, guest_pdpt
 	movl $(guest_pdpt + 3), guest_pml4
-
-	movl %cr4, %eax
-	orl $0x20, %eax
-	movl %eax, %cr4
-	movl $guest_pml4, %eax
-	movl %eax, %cr3
-	movl $0xc0000080, %ecx
-	rdmsr
-	orl $0x100, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $0x80010021, %eax
-	movl %eax, %cr0
+	ENTER_LONG_MODE guest_pml4
 	lgdt guest_gdt_ptr
 	ljmp $0x08, $1f
 	.code64
