@@ -449,6 +449,12 @@ enum route svm_nested_exit(struct svm_cpu *c, u32 code)
 	return handle_for_l2(c, code);
 }
 
+void svm_reflect_exception(struct svm_cpu *c, u8 vector, u32 error)
+{
+	/* EXITINFO1 is the error code (0 when none), EXITINFO2 CR2 only for #PF. */
+	reflect(c, SVM_EXIT_EXCP_BASE + vector, error, 0);
+}
+
 void svm_reflect_npf(struct svm_cpu *c, u64 info1, u64 gpa)
 {
 	reflect(c, SVM_EXIT_NPF, info1, gpa);

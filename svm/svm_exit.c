@@ -54,6 +54,12 @@ void svm_dump_guest(const struct svm_cpu *c)
 
 void svm_inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 error)
 {
+	/* An exception this level raises in L2 acting as L1's CPU goes through L1's exception
+	 * intercepts first, as one the hardware raised would (APM 15.12). */
+	if (c->n.in_l2 && (c->n.v12->control.intercept_exc & BIT(vector))) {
+		svm_reflect_exception(c, vector, error);
+		return;
+	}
 	u64 e = vector | SVM_EVT_TYPE_EXC | SVM_EVT_VALID;
 	if (has_error)
 		e |= SVM_EVT_ERR | ((u64)error << 32);
