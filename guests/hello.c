@@ -42,8 +42,8 @@ static void do_exits(void)
 		u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 		kprintf("IA32_FEATURE_CONTROL=%lx\n", fc);
 	}
-	kprintf("CPUID.1:ECX VMX=%u, CPUID.80000001h:ECX SVM=%u\n",
-		(cpuid(1).ecx >> 5) & 1, (cpuid(0x80000001).ecx >> 2) & 1);
+	kprintf("CPUID.1:ECX VMX=%u, CPUID.80000001h:ECX SVM=%u\n", (cpuid(1).ecx >> 5) & 1,
+		(cpuid(0x80000001).ecx >> 2) & 1);
 }
 
 static bool listed(u64 pa)

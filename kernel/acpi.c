@@ -1,9 +1,9 @@
 #include "kernel/acpi.h"
 #include "lib/string.h"
 
-#define MADT_LAPIC 0
-#define MADT_X2APIC 9
-#define MADT_ENABLED BIT(0)
+#define MADT_LAPIC    0
+#define MADT_X2APIC   9
+#define MADT_ENABLED  BIT(0)
 #define MAX_TABLE_LEN (1u << 20)
 
 static bool checksum_ok(const struct phys_reader *r, u64 pa, u32 len)

@@ -78,8 +78,8 @@ bool cmdline_parse(const char *cmdline, struct options *o, char *err, size_t err
 			o->slice_size = v;
 		} else {
 			fmt_snprintf(err, errlen,
-				     "unknown option '%.*s' (known: slice=SIZE, verbose, trace)", (int)n,
-				     s);
+				     "unknown option '%.*s' (known: slice=SIZE, verbose, trace)",
+				     (int)n, s);
 			return false;
 		}
 		s += n;

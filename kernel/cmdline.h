@@ -10,8 +10,8 @@ struct options {
 };
 
 #define SLICE_DEFAULT MiB(16)
-#define SLICE_MIN MiB(4)
-#define SLICE_MAX GiB(4)
+#define SLICE_MIN     MiB(4)
+#define SLICE_MAX     GiB(4)
 
 /* Returns the first option after the optional image name (a word with '/' or ".elf"). */
 const char *cmdline_args(const char *cmdline);

@@ -2,7 +2,7 @@
 #include "kernel/x86.h"
 #include "lib/printf.h"
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define LSR_THRE BIT(5)
 #define LSR_TEMT BIT(6)
 

@@ -2,7 +2,7 @@
 #include "kernel/multiboot.h"
 #include "lib/string.h"
 
-#define MB_SEARCH_LIMIT 8192 /* the header lies in the first 8 KiB, 4-byte aligned */
+#define MB_SEARCH_LIMIT	  8192 /* the header lies in the first 8 KiB, 4-byte aligned */
 #define MB_KNOWN_REQUIRED (MB_HF_PAGE_ALIGN | MB_HF_MEMINFO)
 
 static const struct mb_header *find_header(const u8 *img, u64 size, u64 *offset)
@@ -29,8 +29,7 @@ static void add_seg(struct load_plan *p, u64 off, u64 dst, u64 filesz, u64 memsz
 		p->highest = dst + memsz;
 }
 
-static const char *parse_kludge(const struct mb_header *h, u64 hoff, u64 size,
-				struct load_plan *p)
+static const char *parse_kludge(const struct mb_header *h, u64 hoff, u64 size, struct load_plan *p)
 {
 	if (hoff + sizeof(*h) > size)
 		return "multiboot header truncated";

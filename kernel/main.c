@@ -43,8 +43,9 @@ u64 page_alloc(void)
 {
 	u64 pa = palloc_alloc(&kernel_pages);
 	if (!pa)
-		fatal(STATUS_NO_MEMORY, "the level's slice is exhausted (%lu pages in use); "
-					"use a larger slice= option",
+		fatal(STATUS_NO_MEMORY,
+		      "the level's slice is exhausted (%lu pages in use); "
+		      "use a larger slice= option",
 		      kernel_pages.used_pages);
 	return pa;
 }
@@ -124,7 +125,7 @@ static void relocate(u64 slice_start, u64 slice_end, u64 map_top)
 	u64 root = pt_new_root(&kernel_pt_mem);
 	if (pt_map(f, &kernel_pt_mem, root, 0, 0, map_top, PT_RWX) != PT_OK ||
 	    pt_map(f, &kernel_pt_mem, root, (u64)__image_start, slice_start, image_len, PT_RWX) !=
-		    PT_OK)
+		PT_OK)
 		panic("cannot build the kernel page tables");
 	relocate_image(slice_start, image_phys, image_len, root);
 }

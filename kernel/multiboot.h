@@ -4,11 +4,11 @@
 #include "lib/types.h"
 #include "boot/multiboot_header.h"
 
-#define MBI_MEM BIT(0)
-#define MBI_BOOTDEV BIT(1)
-#define MBI_CMDLINE BIT(2)
-#define MBI_MODS BIT(3)
-#define MBI_MMAP BIT(6)
+#define MBI_MEM		BIT(0)
+#define MBI_BOOTDEV	BIT(1)
+#define MBI_CMDLINE	BIT(2)
+#define MBI_MODS	BIT(3)
+#define MBI_MMAP	BIT(6)
 #define MBI_LOADER_NAME BIT(9)
 
 struct PACKED mb_info {

@@ -50,7 +50,8 @@ enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root
 		return PT_ALIGN;
 	while (size) {
 		int level = f->max_leaf_level;
-		while (level > 1 && (((va | pa) & (level_size(level) - 1)) || size < level_size(level)))
+		while (level > 1 &&
+		       (((va | pa) & (level_size(level) - 1)) || size < level_size(level)))
 			level--;
 		enum pt_err err = map_one(f, mem, root, va, pa, level, attr);
 		if (err)
@@ -62,8 +63,7 @@ enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root
 	return PT_OK;
 }
 
-static void destroy_level(const struct pt_format *f, const struct pt_mem *mem, u64 table,
-			  int level)
+static void destroy_level(const struct pt_format *f, const struct pt_mem *mem, u64 table, int level)
 {
 	if (level > 1) {
 		u64 *t = table_ptr(mem, table);
@@ -100,13 +100,13 @@ bool pt_walk(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 
 }
 
 /* x86-64 paging / AMD NPT (APM 5.3, 15.25.5): P, RW, US, PWT/PCD, PS, NX. */
-#define X86_P BIT(0)
-#define X86_RW BIT(1)
-#define X86_US BIT(2)
+#define X86_P	BIT(0)
+#define X86_RW	BIT(1)
+#define X86_US	BIT(2)
 #define X86_PWT BIT(3)
 #define X86_PCD BIT(4)
-#define X86_PS BIT(7)
-#define X86_NX BIT(63)
+#define X86_PS	BIT(7)
+#define X86_NX	BIT(63)
 
 static u64 x86_table(u64 pa)
 {
@@ -155,10 +155,9 @@ static u64 x86_attr(u64 e, int level)
 	return a;
 }
 
-const struct pt_format pt_x86 = {"x86", 3, x86_table, x86_leaf, x86_present, x86_is_leaf,
-				 x86_attr};
-const struct pt_format pt_x86_2m = {"x86-2m", 2, x86_table, x86_leaf, x86_present, x86_is_leaf,
-				    x86_attr};
+const struct pt_format pt_x86 = {"x86", 3, x86_table, x86_leaf, x86_present, x86_is_leaf, x86_attr};
+const struct pt_format pt_x86_2m = {"x86-2m",	 2,	      x86_table, x86_leaf,
+				    x86_present, x86_is_leaf, x86_attr};
 
 /* AMD NPT: the x86 format, but every nested walk is a user access (APM 15.25.5), so leaves
  * always carry U/S. */
@@ -172,17 +171,16 @@ static u64 npt_attr(u64 e, int level)
 	return x86_attr(e, level) & ~PT_USER;
 }
 
-const struct pt_format pt_npt = {"npt", 2, x86_table, npt_leaf, x86_present, x86_is_leaf,
-				 npt_attr};
+const struct pt_format pt_npt = {"npt", 2, x86_table, npt_leaf, x86_present, x86_is_leaf, npt_attr};
 
 /* Intel EPT (SDM 29.3.2): R/W/X bits 0-2, memory type bits 3-5 in leaves, bit 7 = large. */
-#define EPT_R BIT(0)
-#define EPT_W BIT(1)
-#define EPT_X BIT(2)
+#define EPT_R	     BIT(0)
+#define EPT_W	     BIT(1)
+#define EPT_X	     BIT(2)
 #define EPT_MT_SHIFT 3
-#define EPT_MT_UC 0ull
-#define EPT_MT_WB 6ull
-#define EPT_LARGE BIT(7)
+#define EPT_MT_UC    0ull
+#define EPT_MT_WB    6ull
+#define EPT_LARGE    BIT(7)
 
 static u64 ept_table(u64 pa)
 {
@@ -229,7 +227,6 @@ static u64 ept_attr(u64 e, int level)
 	return a;
 }
 
-const struct pt_format pt_ept = {"ept", 3, ept_table, ept_leaf, ept_present, ept_is_leaf,
-				 ept_attr};
-const struct pt_format pt_ept_2m = {"ept-2m", 2, ept_table, ept_leaf, ept_present, ept_is_leaf,
-				    ept_attr};
+const struct pt_format pt_ept = {"ept", 3, ept_table, ept_leaf, ept_present, ept_is_leaf, ept_attr};
+const struct pt_format pt_ept_2m = {"ept-2m",	 2,	      ept_table, ept_leaf,
+				    ept_present, ept_is_leaf, ept_attr};

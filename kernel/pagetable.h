@@ -8,19 +8,19 @@
 #include "lib/types.h"
 
 /* Format-neutral leaf attributes. */
-#define PT_R BIT(0)
-#define PT_W BIT(1)
-#define PT_X BIT(2)
+#define PT_R	BIT(0)
+#define PT_W	BIT(1)
+#define PT_X	BIT(2)
 #define PT_USER BIT(3)
-#define PT_UC BIT(4) /* uncacheable (MMIO); default is write-back */
-#define PT_RWX (PT_R | PT_W | PT_X)
+#define PT_UC	BIT(4) /* uncacheable (MMIO); default is write-back */
+#define PT_RWX	(PT_R | PT_W | PT_X)
 
 #define PT_ADDR_MASK 0x000ffffffffff000ull
 
 struct pt_format {
 	const char *name;
-	int max_leaf_level;			 /* 1 = 4 KiB only, 2 = +2 MiB, 3 = +1 GiB */
-	u64 (*table)(u64 pa);			 /* entry pointing to a next-level table */
+	int max_leaf_level;			  /* 1 = 4 KiB only, 2 = +2 MiB, 3 = +1 GiB */
+	u64 (*table)(u64 pa);			  /* entry pointing to a next-level table */
 	u64 (*leaf)(u64 pa, int level, u64 attr); /* level 1 = 4K, 2 = 2M, 3 = 1G */
 	bool (*present)(u64 e);
 	bool (*is_leaf)(u64 e, int level);
@@ -34,10 +34,10 @@ struct pt_mem {
 	void (*free)(void *ctx, u64 pa); /* for pt_destroy; may be NULL otherwise */
 };
 
-extern const struct pt_format pt_x86;	  /* 4-level paging and AMD NPT */
-extern const struct pt_format pt_x86_2m;  /* same, without 1 GiB pages */
-extern const struct pt_format pt_npt;	  /* AMD NPT, 2 MiB pages at most */
-extern const struct pt_format pt_ept;	  /* Intel EPT */
+extern const struct pt_format pt_x86;	 /* 4-level paging and AMD NPT */
+extern const struct pt_format pt_x86_2m; /* same, without 1 GiB pages */
+extern const struct pt_format pt_npt;	 /* AMD NPT, 2 MiB pages at most */
+extern const struct pt_format pt_ept;	 /* Intel EPT */
 extern const struct pt_format pt_ept_2m;
 
 enum pt_err { PT_OK = 0, PT_NOMEM = -1, PT_OVERLAP = -2, PT_ALIGN = -3 };

@@ -13,10 +13,10 @@ NORETURN void end_run(int status, const char *why);
 /* Hook the hypervisor installs to print its counters before the run ends. */
 void set_end_run_hook(void (*hook)(void));
 
-#define ASSERT(c)                                                                                 \
+#define ASSERT(c)                                                                                  \
 	do {                                                                                       \
 		if (!(c))                                                                          \
-			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__);            \
+			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__);             \
 	} while (0)
 
 #endif

@@ -30,11 +30,28 @@ static struct tss64 tss __attribute__((aligned(16)));
 static u64 nmis;
 
 static const char *const exc_names[32] = {
-	"#DE divide error", "#DB debug",     "NMI",	       "#BP breakpoint", "#OF overflow",
-	"#BR bound",	    "#UD invalid opcode", "#NM no FPU",	"#DF double fault", "coproc",
-	"#TS invalid TSS",  "#NP not present",    "#SS stack fault", "#GP general protection",
-	"#PF page fault",   "reserved",	  "#MF x87",	     "#AC alignment",	"#MC machine check",
-	"#XM SIMD",	    "#VE virtualization", "#CP control protection",
+    "#DE divide error",
+    "#DB debug",
+    "NMI",
+    "#BP breakpoint",
+    "#OF overflow",
+    "#BR bound",
+    "#UD invalid opcode",
+    "#NM no FPU",
+    "#DF double fault",
+    "coproc",
+    "#TS invalid TSS",
+    "#NP not present",
+    "#SS stack fault",
+    "#GP general protection",
+    "#PF page fault",
+    "reserved",
+    "#MF x87",
+    "#AC alignment",
+    "#MC machine check",
+    "#XM SIMD",
+    "#VE virtualization",
+    "#CP control protection",
 };
 
 u64 nmi_count(void)
@@ -47,7 +64,7 @@ static void set_gate(int vec, u64 handler)
 	struct idt_gate *g = &idt[vec];
 	g->off_lo = (u16)handler;
 	g->sel = GDT_KERNEL_CS;
-	g->ist = 0; /* no IST: the guest's TR may be loaded while we run (svm/svm_run.c) */
+	g->ist = 0;	/* no IST: the guest's TR may be loaded while we run (svm/svm_run.c) */
 	g->type = 0x8e; /* present, DPL0, 64-bit interrupt gate */
 	g->off_mid = (u16)(handler >> 16);
 	g->off_hi = (u32)(handler >> 32);
@@ -104,7 +121,8 @@ void trap_handler(struct trap_frame *f)
 	if (f->vector == 255)
 		return; /* spurious interrupt: the level runs with interrupts off */
 	const char *name = f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "?";
-	kprintf("exception %lu (%s) in the hypervisor, error code %lx\n", f->vector, name, f->error);
+	kprintf("exception %lu (%s) in the hypervisor, error code %lx\n", f->vector, name,
+		f->error);
 	kprintf("  rip=%lx cs=%lx rflags=%lx rsp=%lx ss=%lx cr2=%lx\n", f->rip, f->cs, f->rflags,
 		f->rsp, f->ss, read_cr2());
 	kprintf("  rax=%lx rbx=%lx rcx=%lx rdx=%lx\n", f->rax, f->rbx, f->rcx, f->rdx);

@@ -11,7 +11,7 @@ struct trap_frame {
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
-#define GDT_TSS 0x18
+#define GDT_TSS	      0x18
 
 void trap_init(void); /* GDT with TSS, IDT with exception handlers */
 u64 nmi_count(void);

@@ -67,7 +67,7 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                                              \
+#define DEFINE_CR(n)                                                                               \
 	static inline u64 read_cr##n(void)                                                         \
 	{                                                                                          \
 		u64 v;                                                                             \
@@ -115,7 +115,7 @@ static inline u16 read_tr(void)
 	__asm__ volatile("str %0" : "=r"(v));
 	return v;
 }
-#define READ_SEG(name)                                                                            \
+#define READ_SEG(name)                                                                             \
 	static inline u16 read_##name(void)                                                        \
 	{                                                                                          \
 		u16 v;                                                                             \
@@ -130,49 +130,49 @@ READ_SEG(fs)
 READ_SEG(gs)
 
 /* Architectural constants shared by several boxes. */
-#define CR0_PE BIT(0)
-#define CR0_MP BIT(1)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_PGE BIT(7)
-#define CR4_OSFXSR BIT(9)
-#define CR4_VMXE BIT(13)
+#define CR0_PE	    BIT(0)
+#define CR0_MP	    BIT(1)
+#define CR0_ET	    BIT(4)
+#define CR0_NE	    BIT(5)
+#define CR0_WP	    BIT(16)
+#define CR0_NW	    BIT(29)
+#define CR0_CD	    BIT(30)
+#define CR0_PG	    BIT(31)
+#define CR4_PAE	    BIT(5)
+#define CR4_PGE	    BIT(7)
+#define CR4_OSFXSR  BIT(9)
+#define CR4_VMXE    BIT(13)
 #define CR4_OSXSAVE BIT(18)
 
 #define MSR_IA32_FEATURE_CONTROL 0x3a
-#define MSR_IA32_SYSENTER_CS 0x174
-#define MSR_IA32_SYSENTER_ESP 0x175
-#define MSR_IA32_SYSENTER_EIP 0x176
-#define MSR_IA32_PAT 0x277
-#define MSR_IA32_VMX_BASIC 0x480
-#define MSR_EFER 0xc0000080
-#define MSR_FS_BASE 0xc0000100
-#define MSR_GS_BASE 0xc0000101
-#define MSR_VM_CR 0xc0010114
-#define MSR_VM_HSAVE_PA 0xc0010117
-#define MSR_SVM_KEY 0xc0010118
-#define MSR_TSC_RATIO 0xc0000104
+#define MSR_IA32_SYSENTER_CS	 0x174
+#define MSR_IA32_SYSENTER_ESP	 0x175
+#define MSR_IA32_SYSENTER_EIP	 0x176
+#define MSR_IA32_PAT		 0x277
+#define MSR_IA32_VMX_BASIC	 0x480
+#define MSR_EFER		 0xc0000080
+#define MSR_FS_BASE		 0xc0000100
+#define MSR_GS_BASE		 0xc0000101
+#define MSR_VM_CR		 0xc0010114
+#define MSR_VM_HSAVE_PA		 0xc0010117
+#define MSR_SVM_KEY		 0xc0010118
+#define MSR_TSC_RATIO		 0xc0000104
 
-#define EFER_SCE BIT(0)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_NXE BIT(11)
+#define EFER_SCE  BIT(0)
+#define EFER_LME  BIT(8)
+#define EFER_LMA  BIT(10)
+#define EFER_NXE  BIT(11)
 #define EFER_SVME BIT(12)
 
 #define RFLAGS_IF BIT(9)
 
-#define EXC_DE 0
-#define EXC_DB 1
+#define EXC_DE	0
+#define EXC_DB	1
 #define EXC_NMI 2
-#define EXC_BP 3
-#define EXC_UD 6
-#define EXC_DF 8
-#define EXC_GP 13
-#define EXC_PF 14
+#define EXC_BP	3
+#define EXC_UD	6
+#define EXC_DF	8
+#define EXC_GP	13
+#define EXC_PF	14
 
 #endif

@@ -71,16 +71,16 @@ void fmt_vformat(putc_fn out, void *ctx, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			s64 v = lng ? va_arg(ap, s64) : va_arg(ap, int);
-			emit_num(out, ctx, v < 0 ? 0 - (u64)v : (u64)v, 10, false, v < 0, width, zero,
-				 left);
+			emit_num(out, ctx, v < 0 ? 0 - (u64)v : (u64)v, 10, false, v < 0, width,
+				 zero, left);
 			break;
 		}
 		case 'u':
 		case 'x':
 		case 'X': {
 			u64 v = lng ? va_arg(ap, u64) : va_arg(ap, unsigned);
-			emit_num(out, ctx, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width, zero,
-				 left);
+			emit_num(out, ctx, v, *fmt == 'u' ? 10 : 16, *fmt == 'X', false, width,
+				 zero, left);
 			break;
 		}
 		case 'p':

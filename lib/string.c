@@ -122,10 +122,20 @@ bool parse_size(const char *s, size_t len, u64 *out)
 	if (i < len) {
 		unsigned shift;
 		switch (s[i]) {
-		case 'K': case 'k': shift = 10; break;
-		case 'M': case 'm': shift = 20; break;
-		case 'G': case 'g': shift = 30; break;
-		default: return false;
+		case 'K':
+		case 'k':
+			shift = 10;
+			break;
+		case 'M':
+		case 'm':
+			shift = 20;
+			break;
+		case 'G':
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			return false;
 		}
 		if (i + 1 != len || (v >> (64 - shift)))
 			return false;

@@ -3,7 +3,7 @@
 #define SVM_BITMAPS_H
 #include "lib/types.h"
 
-#define SVM_IOPM_SIZE (12 * 1024)
+#define SVM_IOPM_SIZE  (12 * 1024)
 #define SVM_MSRPM_SIZE (8 * 1024)
 
 /* Bit position of an MSR's read bit in the MSRPM (write bit = +1); false if not covered. */

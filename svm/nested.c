@@ -17,7 +17,7 @@
 #include "vmm/guestmem.h"
 
 #define L2_ASID 2
-#define OFFERED_FEATURES                                                                          \
+#define OFFERED_FEATURES                                                                           \
 	(SVM_OFFER_NPT | SVM_OFFER_NRIPS | SVM_OFFER_VMCB_CLEAN | SVM_OFFER_FLUSH_ASID |           \
 	 SVM_OFFER_V_VMSAVE_VMLOAD | SVM_OFFER_VGIF)
 
@@ -29,13 +29,13 @@ static u64 cr4_allowed(void)
 		u8 reg; /* 1 = EBX, 2 = ECX */
 		u8 bit, cr4_bit;
 	} opt[] = {
-		{7, 2, 2, 11},	/* UMIP */
-		{7, 1, 0, 16},	/* FSGSBASE */
-		{1, 2, 17, 17}, /* PCIDE */
-		{1, 2, 26, 18}, /* OSXSAVE */
-		{7, 1, 7, 20},	/* SMEP */
-		{7, 1, 20, 21}, /* SMAP */
-		{7, 2, 3, 22},	/* PKE */
+	    {7, 2, 2, 11},  /* UMIP */
+	    {7, 1, 0, 16},  /* FSGSBASE */
+	    {1, 2, 17, 17}, /* PCIDE */
+	    {1, 2, 26, 18}, /* OSXSAVE */
+	    {7, 1, 7, 20},  /* SMEP */
+	    {7, 1, 20, 21}, /* SMAP */
+	    {7, 2, 3, 22},  /* PKE */
 	};
 	u64 a = 0x7ff; /* VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT */
 	for (unsigned i = 0; i < ARRAY_SIZE(opt); i++) {
@@ -136,10 +136,10 @@ void svm_hold_nmi(struct svm_cpu *c)
 static const struct {
 	u16 off, len;
 } vmload_state[] = {
-	{0x440, 0x20}, /* FS, GS */
-	{0x470, 0x10}, /* LDTR */
-	{0x490, 0x10}, /* TR */
-	{0x600, 0x40}, /* STAR, LSTAR, CSTAR, SFMASK, KernelGsBase, SYSENTER_CS/ESP/EIP */
+    {0x440, 0x20}, /* FS, GS */
+    {0x470, 0x10}, /* LDTR */
+    {0x490, 0x10}, /* TR */
+    {0x600, 0x40}, /* STAR, LSTAR, CSTAR, SFMASK, KernelGsBase, SYSENTER_CS/ESP/EIP */
 };
 
 static u64 sign_extend48(u64 v)
@@ -225,10 +225,10 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	struct svm_nested *n = &c->n;
 	const struct vmcb *v12 = n->v12;
 	struct vmcb *v02 = n->v02;
-	struct svm_l0_needs l0 = {
-		SVM_I1_CPUID | SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN | SVM_I1_INVLPGA,
-		SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE | SVM_I2_STGI |
-			SVM_I2_CLGI | SVM_I2_SKINIT};
+	struct svm_l0_needs l0 = {SVM_I1_CPUID | SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN |
+				      SVM_I1_INVLPGA,
+				  SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
+				      SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT};
 	svm_merge_controls(&v02->control, &v12->control, &l0, &c->offer);
 	if (!c->hw_vgif)
 		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE); /* emulated on STGI/CLGI */
@@ -239,8 +239,8 @@ static void prepare_vmcb02(struct svm_cpu *c)
 
 	/* L2's translations: a shadow of NPT12 per (nested CR3, ASID), or L1's own map. */
 	bool np = v12->control.np_control & 1;
-	struct npt02 *s = npt02_get(&n->shadows, np ? v12->control.n_cr3 : NPT02_NO_NPT,
-				    v12->control.asid);
+	struct npt02 *s =
+	    npt02_get(&n->shadows, np ? v12->control.n_cr3 : NPT02_NO_NPT, v12->control.asid);
 	bool flush = v12->control.tlb_control != 0;
 	if (flush)
 		npt02_drop(s);
@@ -266,7 +266,7 @@ static void prepare_vmcb02(struct svm_cpu *c)
 
 /* The architectural parts of the VMCB: control up to the instruction bytes, the save area. */
 #define VMCB_CONTROL_USED 0x100
-#define VMCB_SAVE_USED (sizeof(struct vmcb) - 0x400)
+#define VMCB_SAVE_USED	  (sizeof(struct vmcb) - 0x400)
 
 static bool read_vmcb12(struct svm_cpu *c, u64 gpa)
 {
@@ -296,8 +296,7 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	    !gpa_read(c->gb, n->v12->control.iopm_base_pa & ~0xfffull, n->iopm12, SVM_IOPM_SIZE))
 		err = "the IOPM is not readable";
 	if (!err && (n->v12->control.intercept1 & SVM_I1_MSR) &&
-	    !gpa_read(c->gb, n->v12->control.msrpm_base_pa & ~0xfffull, n->msrpm12,
-		      SVM_MSRPM_SIZE))
+	    !gpa_read(c->gb, n->v12->control.msrpm_base_pa & ~0xfffull, n->msrpm12, SVM_MSRPM_SIZE))
 		err = "the MSRPM is not readable";
 	if (err) {
 		vmrun_invalid(c, err);

@@ -17,25 +17,25 @@ struct svm_offer {
 	u64 efer_allowed;
 };
 
-#define SVM_OFFER_NPT BIT(0)
-#define SVM_OFFER_NRIPS BIT(3)
-#define SVM_OFFER_VMCB_CLEAN BIT(5)
-#define SVM_OFFER_FLUSH_ASID BIT(6)
+#define SVM_OFFER_NPT		  BIT(0)
+#define SVM_OFFER_NRIPS		  BIT(3)
+#define SVM_OFFER_VMCB_CLEAN	  BIT(5)
+#define SVM_OFFER_FLUSH_ASID	  BIT(6)
 #define SVM_OFFER_V_VMSAVE_VMLOAD BIT(15)
-#define SVM_OFFER_VGIF BIT(16)
+#define SVM_OFFER_VGIF		  BIT(16)
 
 /* int_ctl bits (APM B.1 offset 0x60) */
-#define V_TPR_MASK 0xffull
-#define V_IRQ BIT(8)
-#define V_GIF BIT(9)
-#define V_INTR_PRIO_MASK (0xfull << 16)
-#define V_IGN_TPR BIT(20)
-#define V_INTR_MASKING BIT(24)
-#define V_GIF_ENABLE BIT(25)
-#define AVIC_ENABLE BIT(31)
+#define V_TPR_MASK	   0xffull
+#define V_IRQ		   BIT(8)
+#define V_GIF		   BIT(9)
+#define V_INTR_PRIO_MASK   (0xfull << 16)
+#define V_IGN_TPR	   BIT(20)
+#define V_INTR_MASKING	   BIT(24)
+#define V_GIF_ENABLE	   BIT(25)
+#define AVIC_ENABLE	   BIT(31)
 #define V_INTR_VECTOR_MASK (0xffull << 32)
 /* virt_ext (offset 0xb8) */
-#define VIRT_EXT_LBR BIT(0)
+#define VIRT_EXT_LBR	       BIT(0)
 #define VIRT_EXT_VMSAVE_VMLOAD BIT(1)
 
 /*

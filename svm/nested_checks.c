@@ -3,10 +3,10 @@
 #include "kernel/x86.h"
 
 #define EVT_VECTOR(e) ((e)&0xff)
-#define EVT_TYPE(e) (((e) >> 8) & 7)
+#define EVT_TYPE(e)   (((e) >> 8) & 7)
 #define EVT_TYPE_INTR 0
-#define EVT_TYPE_NMI 2
-#define EVT_TYPE_EXC 3
+#define EVT_TYPE_NMI  2
+#define EVT_TYPE_EXC  3
 #define EVT_TYPE_SOFT 4
 
 #define SEG_ATTR_L BIT(9)

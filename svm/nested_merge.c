@@ -3,7 +3,7 @@
 #include "lib/string.h"
 
 /* int_ctl bits L1 may set for L2; AVIC and anything unknown never pass. */
-#define INT_CTL_ALLOWED                                                                           \
+#define INT_CTL_ALLOWED                                                                            \
 	(V_TPR_MASK | V_IRQ | V_INTR_PRIO_MASK | V_IGN_TPR | V_INTR_MASKING | V_INTR_VECTOR_MASK)
 
 void svm_merge_controls(struct vmcb_control *c02, const struct vmcb_control *c12,

@@ -9,15 +9,15 @@
 #include "lib/types.h"
 #include "vmm/counters.h"
 
-#define NPT02_SHADOWS 4
-#define NPT02_NO_NPT (~0ull) /* key for an L2 that runs without nested paging */
-#define NPT02_FIRST_ASID 2   /* ASID 1 is L1's */
+#define NPT02_SHADOWS	 4
+#define NPT02_NO_NPT	 (~0ull) /* key for an L2 that runs without nested paging */
+#define NPT02_FIRST_ASID 2	 /* ASID 1 is L1's */
 
 struct npt02 {
-	u64 n_cr3;	  /* L1's nested CR3 (guest-physical) */
-	u32 asid12;	  /* L1's ASID for L2 */
-	u32 hw_asid;	  /* the ASID this level gives the shadow */
-	u64 root;	  /* 0 until the first fault fills it */
+	u64 n_cr3;   /* L1's nested CR3 (guest-physical) */
+	u32 asid12;  /* L1's ASID for L2 */
+	u32 hw_asid; /* the ASID this level gives the shadow */
+	u64 root;    /* 0 until the first fault fills it */
 	bool used;
 	bool needs_flush; /* its TLB entries may be stale */
 	u64 last_use;

@@ -1,10 +1,10 @@
 #include "svm/npt12.h"
 
-#define PTE_P BIT(0)
-#define PTE_RW BIT(1)
-#define PTE_US BIT(2)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
+#define PTE_P	  BIT(0)
+#define PTE_RW	  BIT(1)
+#define PTE_US	  BIT(2)
+#define PTE_PS	  BIT(7)
+#define PTE_NX	  BIT(63)
 #define ADDR_MASK 0x000ffffffffff000ull
 
 static u64 reserved_bits(u64 e, int level, u8 maxphyaddr, bool nx_enabled)

@@ -7,11 +7,11 @@
 #define SVM_NPT12_H
 #include "lib/types.h"
 
-#define NPF_P BIT(0)   /* the fault was a protection violation on a present entry */
-#define NPF_RW BIT(1)  /* write access */
-#define NPF_US BIT(2)  /* user access (always, for nested walks) */
+#define NPF_P	BIT(0) /* the fault was a protection violation on a present entry */
+#define NPF_RW	BIT(1) /* write access */
+#define NPF_US	BIT(2) /* user access (always, for nested walks) */
 #define NPF_RSV BIT(3) /* reserved bit set */
-#define NPF_ID BIT(4)  /* instruction fetch */
+#define NPF_ID	BIT(4) /* instruction fetch */
 
 struct npt12_walk {
 	bool fault;

@@ -10,7 +10,6 @@
 #include "svm/bitmaps.h"
 #include "vmm/memview.h"
 
-
 static struct svm_cpu cpu;
 
 static void check_support(void)
@@ -33,10 +32,10 @@ static void check_support(void)
 }
 
 /* 32-bit flat segment attributes in the VMCB's compressed form (APM 15.5.1). */
-#define ATTR_CODE32 0xc9b /* type 0xb, S, P, D, G */
-#define ATTR_DATA32 0xc93 /* type 0x3, S, P, D, G */
+#define ATTR_CODE32	0xc9b /* type 0xb, S, P, D, G */
+#define ATTR_DATA32	0xc93 /* type 0x3, S, P, D, G */
 #define ATTR_TSS32_BUSY 0x08b
-#define ATTR_LDT 0x082
+#define ATTR_LDT	0x082
 
 static void set_seg(struct vmcb_seg *s, u16 sel, u16 attrib, u32 limit)
 {
@@ -128,7 +127,7 @@ void svm_main(struct guest_boot *gb)
 		v->control.event_inj = 0; /* delivered, or now in EXITINTINFO */
 		int source = this_level.level + (cpu.n.in_l2 ? 2 : 1);
 		enum route route =
-			cpu.n.in_l2 ? svm_nested_exit(&cpu, code) : svm_handle_exit(&cpu, code);
+		    cpu.n.in_l2 ? svm_nested_exit(&cpu, code) : svm_handle_exit(&cpu, code);
 		cpu.cur->save.rax = cpu.g.rax;
 		counters_add(&this_level.counters, source, code, route, rdtsc() - t);
 		if (this_level.opt.trace)

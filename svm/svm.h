@@ -9,19 +9,19 @@
 
 /* The virtual SVM state of the guest's CPU (what L1 programs). */
 struct svm_nested {
-	bool in_l2;	    /* the last entry used vmcb02 */
-	bool gif;	    /* L1's global interrupt flag when emulated (no hardware vGIF) */
-	bool l2_svme;	    /* L2's virtual EFER.SVME */
-	u64 vmcb12_pa;	    /* guest-physical address given to VMRUN */
-	struct vmcb *v12;   /* L0-owned copy of vmcb12: checked once, used only as copied */
-	u8 *iopm12;	    /* copies of L1's permission maps for the routing rule */
+	bool in_l2;	  /* the last entry used vmcb02 */
+	bool gif;	  /* L1's global interrupt flag when emulated (no hardware vGIF) */
+	bool l2_svme;	  /* L2's virtual EFER.SVME */
+	u64 vmcb12_pa;	  /* guest-physical address given to VMRUN */
+	struct vmcb *v12; /* L0-owned copy of vmcb12: checked once, used only as copied */
+	u8 *iopm12;	  /* copies of L1's permission maps for the routing rule */
 	u8 *msrpm12;
-	struct vmcb *v02;   /* vmcb02 */
+	struct vmcb *v02; /* vmcb02 */
 	u64 v02_pa, iopm02_pa, msrpm02_pa;
 	struct npt02_set shadows; /* NPT12 composed with this level's map */
 	struct npt02 *cur_shadow; /* the one vmcb02 uses now */
-	u64 scratch_pa;	    /* a VMCB page for emulated VMLOAD/VMSAVE */
-	bool nmi_pending;   /* an NMI arrived while L1's GIF was clear */
+	u64 scratch_pa;		  /* a VMCB page for emulated VMLOAD/VMSAVE */
+	bool nmi_pending;	  /* an NMI arrived while L1's GIF was clear */
 };
 
 struct svm_cpu {
@@ -62,7 +62,7 @@ void svm_reflect_exception(struct svm_cpu *c, u8 vector, u32 error);
 
 /* Shared by the exit handlers of both levels. */
 bool svm_handle_common(struct svm_cpu *c, u32 code); /* CPUID, MSR, IOIO */
-bool svm_insn_permitted(struct svm_cpu *c);	      /* else #UD/#GP injected */
+bool svm_insn_permitted(struct svm_cpu *c);	     /* else #UD/#GP injected */
 void svm_handle_cpuid(struct svm_cpu *c);
 void svm_handle_msr(struct svm_cpu *c);
 void svm_handle_ioio(struct svm_cpu *c);

@@ -14,17 +14,17 @@ const char *svm_exit_name(u32 code)
 		u32 code;
 		const char *name;
 	} names[] = {
-		{SVM_EXIT_INTR, "INTR"},	 {SVM_EXIT_NMI, "NMI"},
-		{SVM_EXIT_INIT, "INIT"},	 {SVM_EXIT_VINTR, "VINTR"},
-		{SVM_EXIT_RDTSC, "RDTSC"},	 {SVM_EXIT_CPUID, "CPUID"},
-		{SVM_EXIT_HLT, "HLT"},		 {SVM_EXIT_INVLPGA, "INVLPGA"},
-		{SVM_EXIT_IOIO, "IOIO"},	 {SVM_EXIT_MSR, "MSR"},
-		{SVM_EXIT_SHUTDOWN, "SHUTDOWN"}, {SVM_EXIT_VMRUN, "VMRUN"},
-		{SVM_EXIT_VMMCALL, "VMMCALL"},	 {SVM_EXIT_VMLOAD, "VMLOAD"},
-		{SVM_EXIT_VMSAVE, "VMSAVE"},	 {SVM_EXIT_STGI, "STGI"},
-		{SVM_EXIT_CLGI, "CLGI"},	 {SVM_EXIT_SKINIT, "SKINIT"},
-		{SVM_EXIT_RDTSCP, "RDTSCP"},	 {SVM_EXIT_XSETBV, "XSETBV"},
-		{SVM_EXIT_NPF, "NPF"},		 {SVM_EXIT_INVALID, "INVALID"},
+	    {SVM_EXIT_INTR, "INTR"},	     {SVM_EXIT_NMI, "NMI"},
+	    {SVM_EXIT_INIT, "INIT"},	     {SVM_EXIT_VINTR, "VINTR"},
+	    {SVM_EXIT_RDTSC, "RDTSC"},	     {SVM_EXIT_CPUID, "CPUID"},
+	    {SVM_EXIT_HLT, "HLT"},	     {SVM_EXIT_INVLPGA, "INVLPGA"},
+	    {SVM_EXIT_IOIO, "IOIO"},	     {SVM_EXIT_MSR, "MSR"},
+	    {SVM_EXIT_SHUTDOWN, "SHUTDOWN"}, {SVM_EXIT_VMRUN, "VMRUN"},
+	    {SVM_EXIT_VMMCALL, "VMMCALL"},   {SVM_EXIT_VMLOAD, "VMLOAD"},
+	    {SVM_EXIT_VMSAVE, "VMSAVE"},     {SVM_EXIT_STGI, "STGI"},
+	    {SVM_EXIT_CLGI, "CLGI"},	     {SVM_EXIT_SKINIT, "SKINIT"},
+	    {SVM_EXIT_RDTSCP, "RDTSCP"},     {SVM_EXIT_XSETBV, "XSETBV"},
+	    {SVM_EXIT_NPF, "NPF"},	     {SVM_EXIT_INVALID, "INVALID"},
 	};
 	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].code == code)
@@ -46,8 +46,8 @@ void svm_dump_guest(const struct svm_cpu *c)
 		s->efer);
 	kprintf("  cs=%x/%x/%lx ss=%x ds=%x tr=%x\n", s->cs.selector, s->cs.attrib, s->cs.base,
 		s->ss.selector, s->ds.selector, s->tr.selector);
-	kprintf("  rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx\n", s->rax, c->g.rbx,
-		c->g.rcx, c->g.rdx, c->g.rsi, c->g.rdi);
+	kprintf("  rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx\n", s->rax, c->g.rbx, c->g.rcx,
+		c->g.rdx, c->g.rsi, c->g.rdi);
 	kprintf("  exit code %lx (%s) info1=%lx info2=%lx intinfo=%lx\n", k->exit_code,
 		svm_exit_name((u32)k->exit_code), k->exit_info1, k->exit_info2, k->exit_int_info);
 }
@@ -157,8 +157,8 @@ bool svm_handle_npf01(struct svm_cpu *c, u64 gpa)
 		return false;
 	/* Beyond the map built at start: pass-through, like the rest (MMIO of 64-bit BARs). */
 	u64 base = ALIGN_DOWN(gpa, MiB(2));
-	return pt_map(&pt_npt, &kernel_pt_mem, c->npt_root, base, base, MiB(2),
-		      PT_RWX | PT_UC) == PT_OK;
+	return pt_map(&pt_npt, &kernel_pt_mem, c->npt_root, base, base, MiB(2), PT_RWX | PT_UC) ==
+	       PT_OK;
 }
 
 bool svm_handle_common(struct svm_cpu *c, u32 code)

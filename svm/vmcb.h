@@ -39,8 +39,8 @@ struct PACKED vmcb_control {
 	u64 virt_ext;	   /* 0x0b8: LBR virt, virtual VMLOAD/VMSAVE */
 	u32 clean;	   /* 0x0c0 */
 	u32 rsvd3;
-	u64 next_rip;	  /* 0x0c8 */
-	u8 insn_len;	  /* 0x0d0 */
+	u64 next_rip; /* 0x0c8 */
+	u8 insn_len;  /* 0x0d0 */
 	u8 insn_bytes[15];
 	u8 rsvd4[0x400 - 0x0e0];
 };
@@ -84,73 +84,73 @@ STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.cr2) == 0x640, "vmcb cr2");
 STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "vmcb g_pat");
 
 /* intercept1 (APM B.1, offset 0x0c) */
-#define SVM_I1_INTR BIT(0)
-#define SVM_I1_NMI BIT(1)
-#define SVM_I1_INIT BIT(3)
-#define SVM_I1_VINTR BIT(4)
-#define SVM_I1_RDTSC BIT(14)
-#define SVM_I1_CPUID BIT(18)
-#define SVM_I1_HLT BIT(24)
-#define SVM_I1_INVLPGA BIT(26)
-#define SVM_I1_IOIO BIT(27)
-#define SVM_I1_MSR BIT(28)
+#define SVM_I1_INTR	BIT(0)
+#define SVM_I1_NMI	BIT(1)
+#define SVM_I1_INIT	BIT(3)
+#define SVM_I1_VINTR	BIT(4)
+#define SVM_I1_RDTSC	BIT(14)
+#define SVM_I1_CPUID	BIT(18)
+#define SVM_I1_HLT	BIT(24)
+#define SVM_I1_INVLPGA	BIT(26)
+#define SVM_I1_IOIO	BIT(27)
+#define SVM_I1_MSR	BIT(28)
 #define SVM_I1_SHUTDOWN BIT(31)
 /* intercept2 (offset 0x10) */
-#define SVM_I2_VMRUN BIT(0)
+#define SVM_I2_VMRUN   BIT(0)
 #define SVM_I2_VMMCALL BIT(1)
-#define SVM_I2_VMLOAD BIT(2)
-#define SVM_I2_VMSAVE BIT(3)
-#define SVM_I2_STGI BIT(4)
-#define SVM_I2_CLGI BIT(5)
-#define SVM_I2_SKINIT BIT(6)
-#define SVM_I2_RDTSCP BIT(7)
-#define SVM_I2_XSETBV BIT(13)
+#define SVM_I2_VMLOAD  BIT(2)
+#define SVM_I2_VMSAVE  BIT(3)
+#define SVM_I2_STGI    BIT(4)
+#define SVM_I2_CLGI    BIT(5)
+#define SVM_I2_SKINIT  BIT(6)
+#define SVM_I2_RDTSCP  BIT(7)
+#define SVM_I2_XSETBV  BIT(13)
 
 /* Exit codes (APM appendix C) */
 #define SVM_EXIT_EXCP_BASE 0x40
-#define SVM_EXIT_INTR 0x60
-#define SVM_EXIT_NMI 0x61
-#define SVM_EXIT_INIT 0x63
-#define SVM_EXIT_VINTR 0x64
-#define SVM_EXIT_RDTSC 0x6e
-#define SVM_EXIT_CPUID 0x72
-#define SVM_EXIT_HLT 0x78
-#define SVM_EXIT_INVLPGA 0x7a
-#define SVM_EXIT_IOIO 0x7b
-#define SVM_EXIT_MSR 0x7c
-#define SVM_EXIT_SHUTDOWN 0x7f
-#define SVM_EXIT_VMRUN 0x80
-#define SVM_EXIT_VMMCALL 0x81
-#define SVM_EXIT_VMLOAD 0x82
-#define SVM_EXIT_VMSAVE 0x83
-#define SVM_EXIT_STGI 0x84
-#define SVM_EXIT_CLGI 0x85
-#define SVM_EXIT_SKINIT 0x86
-#define SVM_EXIT_RDTSCP 0x87
-#define SVM_EXIT_XSETBV 0x8d
-#define SVM_EXIT_NPF 0x400
-#define SVM_EXIT_INVALID 0xffffffffu /* QEMU 7.2 stores 32 bits: compare the low half */
+#define SVM_EXIT_INTR	   0x60
+#define SVM_EXIT_NMI	   0x61
+#define SVM_EXIT_INIT	   0x63
+#define SVM_EXIT_VINTR	   0x64
+#define SVM_EXIT_RDTSC	   0x6e
+#define SVM_EXIT_CPUID	   0x72
+#define SVM_EXIT_HLT	   0x78
+#define SVM_EXIT_INVLPGA   0x7a
+#define SVM_EXIT_IOIO	   0x7b
+#define SVM_EXIT_MSR	   0x7c
+#define SVM_EXIT_SHUTDOWN  0x7f
+#define SVM_EXIT_VMRUN	   0x80
+#define SVM_EXIT_VMMCALL   0x81
+#define SVM_EXIT_VMLOAD	   0x82
+#define SVM_EXIT_VMSAVE	   0x83
+#define SVM_EXIT_STGI	   0x84
+#define SVM_EXIT_CLGI	   0x85
+#define SVM_EXIT_SKINIT	   0x86
+#define SVM_EXIT_RDTSCP	   0x87
+#define SVM_EXIT_XSETBV	   0x8d
+#define SVM_EXIT_NPF	   0x400
+#define SVM_EXIT_INVALID   0xffffffffu /* QEMU 7.2 stores 32 bits: compare the low half */
 
 /* EVENTINJ / EXITINTINFO (APM 15.20) */
-#define SVM_EVT_VALID BIT(31)
-#define SVM_EVT_ERR BIT(11)
+#define SVM_EVT_VALID	 BIT(31)
+#define SVM_EVT_ERR	 BIT(11)
 #define SVM_EVT_TYPE_EXC (3u << 8)
 
 /* IOIO EXITINFO1 (APM 15.10.2) */
-#define SVM_IOIO_IN BIT(0)
-#define SVM_IOIO_STR BIT(2)
-#define SVM_IOIO_REP BIT(3)
+#define SVM_IOIO_IN	  BIT(0)
+#define SVM_IOIO_STR	  BIT(2)
+#define SVM_IOIO_REP	  BIT(3)
 #define SVM_IOIO_SZ_SHIFT 4
 
 /* CPUID 8000_000Ah EDX */
-#define SVM_FEAT_NPT BIT(0)
+#define SVM_FEAT_NPT   BIT(0)
 #define SVM_FEAT_NRIPS BIT(3)
-#define SVM_FEAT_VGIF BIT(16)
+#define SVM_FEAT_VGIF  BIT(16)
 
 #define VM_CR_SVMDIS BIT(4)
 
 /* The run-ending port every level intercepts (QEMU's isa-debug-exit, 4 bytes). */
-#define SVM_EXIT_PORT 0xf4
+#define SVM_EXIT_PORT	   0xf4
 #define SVM_EXIT_PORT_SIZE 4
 
 #endif

@@ -4,9 +4,9 @@
 #include "lib/types.h"
 
 enum route {
-	ROUTE_HANDLED, /* handled by this level, guest resumed */
+	ROUTE_HANDLED,	 /* handled by this level, guest resumed */
 	ROUTE_REFLECTED, /* reflected to the guest hypervisor */
-	ROUTE_FATAL,   /* ended the run */
+	ROUTE_FATAL,	 /* ended the run */
 };
 
 #define COUNTERS_MAX 64

@@ -9,13 +9,13 @@
 #include "kernel/loader.h"
 
 struct guest_boot {
-	u64 entry;	     /* EIP in the multiboot machine state */
-	u64 mbi;	     /* EBX */
-	struct memmap map;   /* what the guest is told */
-	u64 slice_start;     /* this level's slice: never mapped for the guest */
+	u64 entry;	   /* EIP in the multiboot machine state */
+	u64 mbi;	   /* EBX */
+	struct memmap map; /* what the guest is told */
+	u64 slice_start;   /* this level's slice: never mapped for the guest */
 	u64 slice_end;
-	u64 map_top;	     /* the guest's physical address space is identity-mapped up to here */
-	const char *name;    /* the guest's image name, for messages */
+	u64 map_top;	  /* the guest's physical address space is identity-mapped up to here */
+	const char *name; /* the guest's image name, for messages */
 };
 
 /* Where everything goes in guest memory; computed without touching memory. */
@@ -34,8 +34,8 @@ u64 nest_info_size(const struct boot_info *bi, const struct memmap *guest_map);
  * information block, all inside guest RAM and below `limit` (where the staged copies sit).
  * Returns NULL or a message.
  */
-const char *nest_plan(const struct boot_info *bi, const struct memmap *guest_map,
-		      const u8 *image, u64 image_size, u64 limit, struct nest_layout *out);
+const char *nest_plan(const struct boot_info *bi, const struct memmap *guest_map, const u8 *image,
+		      u64 image_size, u64 limit, struct nest_layout *out);
 
 /*
  * Writes the multiboot information block for the guest into buf, which the guest will see at

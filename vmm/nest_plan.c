@@ -15,8 +15,8 @@ u64 nest_info_size(const struct boot_info *bi, const struct memmap *guest_map)
 	return ALIGN_UP(n, PAGE_SIZE);
 }
 
-const char *nest_plan(const struct boot_info *bi, const struct memmap *guest_map,
-		      const u8 *image, u64 image_size, u64 limit, struct nest_layout *out)
+const char *nest_plan(const struct boot_info *bi, const struct memmap *guest_map, const u8 *image,
+		      u64 image_size, u64 limit, struct nest_layout *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (bi->nmods < 1)
@@ -40,8 +40,8 @@ const char *nest_plan(const struct boot_info *bi, const struct memmap *guest_map
 	out->info_pa = next;
 	out->info_size = nest_info_size(bi, guest_map);
 	next += out->info_size;
-	if (next > limit || !memmap_is_ram(guest_map, ALIGN_DOWN(out->image.highest, PAGE_SIZE),
-					   next))
+	if (next > limit ||
+	    !memmap_is_ram(guest_map, ALIGN_DOWN(out->image.highest, PAGE_SIZE), next))
 		return "not enough guest RAM for the modules after the image";
 	if (next > 0x100000000ull)
 		return "the guest's modules would lie above 4 GiB";

@@ -1,16 +1,16 @@
 #include "vmm/policy.h"
 #include "lib/string.h"
 
-#define CPUID1_ECX_VMX BIT(5)
-#define CPUID1_ECX_HYPERVISOR BIT(31)
+#define CPUID1_ECX_VMX	       BIT(5)
+#define CPUID1_ECX_HYPERVISOR  BIT(31)
 #define CPUID_80000001_ECX_SVM BIT(2)
-#define FC_LOCK BIT(0)
-#define FC_VMX_IN_SMX BIT(1)
-#define FC_VMX_OUTSIDE_SMX BIT(2)
+#define FC_LOCK		       BIT(0)
+#define FC_VMX_IN_SMX	       BIT(1)
+#define FC_VMX_OUTSIDE_SMX     BIT(2)
 
 #define CPUID1_ECX_OSXSAVE BIT(27)
-#define CPUID7_ECX_OSPKE BIT(4)
-#define CR4_PKE BIT(22)
+#define CPUID7_ECX_OSPKE   BIT(4)
+#define CR4_PKE		   BIT(22)
 
 void policy_cpuid(const struct guest_policy *p, u32 leaf, u32 subleaf, u64 guest_cr4,
 		  struct cpuid_regs *r)
@@ -76,9 +76,26 @@ int policy_level_from_cpuid(const struct cpuid_regs *sig, const struct cpuid_reg
 const u32 policy_intercepted_msrs_amd[] = {MSR_EFER, MSR_VM_CR, MSR_VM_HSAVE_PA, MSR_SVM_KEY,
 					   MSR_TSC_RATIO};
 const int policy_n_intercepted_msrs_amd = ARRAY_SIZE(policy_intercepted_msrs_amd);
-const u32 policy_intercepted_msrs_intel[] = {
-	MSR_IA32_FEATURE_CONTROL, 0x480, 0x481, 0x482, 0x483, 0x484, 0x485, 0x486, 0x487, 0x488,
-	0x489,			  0x48a, 0x48b, 0x48c, 0x48d, 0x48e, 0x48f, 0x490, 0x491, 0x492};
+const u32 policy_intercepted_msrs_intel[] = {MSR_IA32_FEATURE_CONTROL,
+					     0x480,
+					     0x481,
+					     0x482,
+					     0x483,
+					     0x484,
+					     0x485,
+					     0x486,
+					     0x487,
+					     0x488,
+					     0x489,
+					     0x48a,
+					     0x48b,
+					     0x48c,
+					     0x48d,
+					     0x48e,
+					     0x48f,
+					     0x490,
+					     0x491,
+					     0x492};
 const int policy_n_intercepted_msrs_intel = ARRAY_SIZE(policy_intercepted_msrs_intel);
 
 static bool is_vmx_msr(u32 msr)
@@ -92,8 +109,8 @@ static bool is_svm_msr(u32 msr)
 	       msr == MSR_TSC_RATIO;
 }
 
-enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m,
-			     u64 real, u64 *value)
+enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m, u64 real,
+			     u64 *value)
 {
 	if (msr == MSR_EFER) {
 		*value = m->efer;
@@ -121,7 +138,7 @@ enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct
 }
 
 /* APM 24593 3.1.7: EFER bits a guest may set; everything else is reserved (#GP). */
-#define EFER_ALLOWED                                                                              \
+#define EFER_ALLOWED                                                                               \
 	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(13) | BIT(14) | BIT(15))
 /* APM 15.30.1: VM_CR bits DPD, R_INIT, DIS_A20M, LOCK, SVMDIS. */
 #define VM_CR_ALLOWED 0x1full

@@ -8,12 +8,12 @@
 #include "kernel/x86.h"
 
 #define HV_SIGNATURE "MatryoshkaVM" /* CPUID 40000000h EBX:ECX:EDX */
-#define HV_LEAF_MAX 0x40000001u
+#define HV_LEAF_MAX  0x40000001u
 
 enum vendor { VENDOR_AMD, VENDOR_INTEL };
 
 struct guest_policy {
-	int level;	 /* the level of the hypervisor applying the policy */
+	int level; /* the level of the hypervisor applying the policy */
 	enum vendor vendor;
 	bool offer_svm; /* SVM for the guest: CPUID 8000_0001h ECX[2] and leaf 8000_000Ah */
 	bool offer_vmx;
@@ -38,12 +38,12 @@ struct vmsrs {
 	u64 hsave_pa; /* VM_HSAVE_PA */
 };
 
-#define VM_CR_LOCK BIT(3)
+#define VM_CR_LOCK	 BIT(3)
 #define VM_CR_SVMDIS_BIT BIT(4)
 
 /* RDMSR of an intercepted MSR. */
-enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m,
-			     u64 real, u64 *value);
+enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct vmsrs *m, u64 real,
+			     u64 *value);
 /* WRMSR of an intercepted MSR. */
 enum msr_action policy_wrmsr(const struct guest_policy *p, u32 msr, u64 value, struct vmsrs *m,
 			     u64 guest_cr0, u8 maxphyaddr);

@@ -125,70 +125,73 @@ enum vmcs_field {
 };
 
 /* Primary processor-based controls (SDM 25.6.2) */
-#define CPU_HLT BIT(7)
-#define CPU_CR3_LOAD BIT(15)
-#define CPU_CR3_STORE BIT(16)
-#define CPU_CR8_LOAD BIT(19)
-#define CPU_CR8_STORE BIT(20)
-#define CPU_USE_IO_BITMAPS BIT(25)
+#define CPU_HLT		    BIT(7)
+#define CPU_CR3_LOAD	    BIT(15)
+#define CPU_CR3_STORE	    BIT(16)
+#define CPU_CR8_LOAD	    BIT(19)
+#define CPU_CR8_STORE	    BIT(20)
+#define CPU_USE_IO_BITMAPS  BIT(25)
 #define CPU_USE_MSR_BITMAPS BIT(28)
-#define CPU_SECONDARY BIT(31)
+#define CPU_SECONDARY	    BIT(31)
 /* Secondary controls */
-#define CPU2_EPT BIT(1)
-#define CPU2_RDTSCP BIT(3)
-#define CPU2_VPID BIT(5)
+#define CPU2_EPT	  BIT(1)
+#define CPU2_RDTSCP	  BIT(3)
+#define CPU2_VPID	  BIT(5)
 #define CPU2_UNRESTRICTED BIT(7)
-#define CPU2_INVPCID BIT(12)
-#define CPU2_XSAVES BIT(20)
+#define CPU2_INVPCID	  BIT(12)
+#define CPU2_XSAVES	  BIT(20)
 /* Exit controls (SDM 25.7.1) */
-#define EXIT_HOST_64 BIT(9)
-#define EXIT_SAVE_PAT BIT(18)
-#define EXIT_LOAD_PAT BIT(19)
+#define EXIT_HOST_64   BIT(9)
+#define EXIT_SAVE_PAT  BIT(18)
+#define EXIT_LOAD_PAT  BIT(19)
 #define EXIT_SAVE_EFER BIT(20)
 #define EXIT_LOAD_EFER BIT(21)
 /* Entry controls (SDM 25.8.1) */
-#define ENTRY_IA32E BIT(9)
-#define ENTRY_LOAD_PAT BIT(14)
+#define ENTRY_IA32E	BIT(9)
+#define ENTRY_LOAD_PAT	BIT(14)
 #define ENTRY_LOAD_EFER BIT(15)
 
 /* Exit reasons (SDM appendix C) */
-#define EXIT_REASON_TRIPLE_FAULT 2
-#define EXIT_REASON_INIT 3
-#define EXIT_REASON_CPUID 10
-#define EXIT_REASON_GETSEC 11
-#define EXIT_REASON_INVD 13
-#define EXIT_REASON_VMCALL 18
-#define EXIT_REASON_VMCLEAR 19
-#define EXIT_REASON_VMLAUNCH 20
-#define EXIT_REASON_VMPTRLD 21
-#define EXIT_REASON_VMPTRST 22
-#define EXIT_REASON_VMREAD 23
-#define EXIT_REASON_VMRESUME 24
-#define EXIT_REASON_VMWRITE 25
-#define EXIT_REASON_VMXOFF 26
-#define EXIT_REASON_VMXON 27
-#define EXIT_REASON_CR_ACCESS 28
-#define EXIT_REASON_IO 30
-#define EXIT_REASON_RDMSR 31
-#define EXIT_REASON_WRMSR 32
+#define EXIT_REASON_TRIPLE_FAULT  2
+#define EXIT_REASON_INIT	  3
+#define EXIT_REASON_CPUID	  10
+#define EXIT_REASON_GETSEC	  11
+#define EXIT_REASON_INVD	  13
+#define EXIT_REASON_VMCALL	  18
+#define EXIT_REASON_VMCLEAR	  19
+#define EXIT_REASON_VMLAUNCH	  20
+#define EXIT_REASON_VMPTRLD	  21
+#define EXIT_REASON_VMPTRST	  22
+#define EXIT_REASON_VMREAD	  23
+#define EXIT_REASON_VMRESUME	  24
+#define EXIT_REASON_VMWRITE	  25
+#define EXIT_REASON_VMXOFF	  26
+#define EXIT_REASON_VMXON	  27
+#define EXIT_REASON_CR_ACCESS	  28
+#define EXIT_REASON_IO		  30
+#define EXIT_REASON_RDMSR	  31
+#define EXIT_REASON_WRMSR	  32
 #define EXIT_REASON_INVALID_STATE 33
-#define EXIT_REASON_MSR_LOADING 34
+#define EXIT_REASON_MSR_LOADING	  34
 #define EXIT_REASON_EPT_VIOLATION 48
 #define EXIT_REASON_EPT_MISCONFIG 49
-#define EXIT_REASON_INVEPT 50
-#define EXIT_REASON_INVVPID 53
-#define EXIT_REASON_XSETBV 55
-#define EXIT_REASON_VMFUNC 59
-#define EXIT_REASON_FAILED_ENTRY BIT(31)
+#define EXIT_REASON_INVEPT	  50
+#define EXIT_REASON_INVVPID	  53
+#define EXIT_REASON_XSETBV	  55
+#define EXIT_REASON_VMFUNC	  59
+#define EXIT_REASON_FAILED_ENTRY  BIT(31)
 
-#define INTR_INFO_VALID BIT(31)
-#define INTR_INFO_ERROR BIT(11)
+#define INTR_INFO_VALID	       BIT(31)
+#define INTR_INFO_ERROR	       BIT(11)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 
 static inline bool vmwrite_checked(u64 field, u64 value)
 {
 	bool fail;
-	__asm__ volatile("vmwrite %2, %1\n\tsetbe %0" : "=qm"(fail) : "r"(field), "rm"(value) : "cc", "memory");
+	__asm__ volatile("vmwrite %2, %1\n\tsetbe %0"
+			 : "=qm"(fail)
+			 : "r"(field), "rm"(value)
+			 : "cc", "memory");
 	return !fail;
 }
 

@@ -12,8 +12,8 @@
 #include "vmm/memview.h"
 #include "vmx/caps.h"
 
-#define EXIT_PORT 0xf4
-#define FC_LOCK BIT(0)
+#define EXIT_PORT	     0xf4
+#define FC_LOCK		     BIT(0)
 #define FC_VMXON_OUTSIDE_SMX BIT(2)
 
 static struct vmx_cpu cpu;
@@ -44,8 +44,8 @@ static u32 controls(const char *what, u32 msr, u32 true_msr, u32 want)
 	u32 missing;
 	u32 v = vmx_adjust_controls(rdmsr(true_ctls && true_msr ? true_msr : msr), want, &missing);
 	if (missing)
-		fatal(STATUS_NO_FEATURE, "this CPU's VT-x lacks %s controls %x that matryoshka needs",
-		      what, missing);
+		fatal(STATUS_NO_FEATURE,
+		      "this CPU's VT-x lacks %s controls %x that matryoshka needs", what, missing);
 	return v;
 }
 
@@ -99,19 +99,18 @@ static void setup_controls(void)
 	if (!(ept_cap & EPT_CAP_WALK4) || !(ept_cap & EPT_CAP_WB))
 		fatal(STATUS_NO_FEATURE, "this CPU's EPT lacks 4-level walks or write-back tables");
 
-	vmwrite(PIN_BASED_VM_EXEC_CONTROL, controls("pin-based", MSR_VMX_PINBASED,
-						    MSR_VMX_TRUE_PINBASED, 0));
+	vmwrite(PIN_BASED_VM_EXEC_CONTROL,
+		controls("pin-based", MSR_VMX_PINBASED, MSR_VMX_TRUE_PINBASED, 0));
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL,
 		controls("processor-based", MSR_VMX_PROCBASED, MSR_VMX_TRUE_PROCBASED,
 			 CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_SECONDARY));
 	/* Instructions the guest may use natively need their enable bits, or they #UD. */
 	vmwrite(SECONDARY_VM_EXEC_CONTROL,
 		CPU2_EPT | CPU2_UNRESTRICTED |
-			optional_secondary(CPU2_RDTSCP | CPU2_INVPCID | CPU2_XSAVES));
-	vmwrite(VM_EXIT_CONTROLS,
-		controls("VM-exit", MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
-			 EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_PAT |
-				 EXIT_LOAD_PAT));
+		    optional_secondary(CPU2_RDTSCP | CPU2_INVPCID | CPU2_XSAVES));
+	vmwrite(VM_EXIT_CONTROLS, controls("VM-exit", MSR_VMX_EXIT, MSR_VMX_TRUE_EXIT,
+					   EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+					       EXIT_SAVE_PAT | EXIT_LOAD_PAT));
 	vmwrite(VM_ENTRY_CONTROLS, controls("VM-entry", MSR_VMX_ENTRY, MSR_VMX_TRUE_ENTRY,
 					    ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
 	vmwrite(EXCEPTION_BITMAP, 0);
@@ -170,8 +169,8 @@ static void setup_host_state(void)
 	vmwrite(HOST_GS_BASE, 0);
 	u64 *gdt_entries = (u64 *)gdt.base;
 	u64 tss_lo = gdt_entries[GDT_TSS / 8], tss_hi = gdt_entries[GDT_TSS / 8 + 1];
-	u64 tss_base = ((tss_lo >> 16) & 0xffffff) | (((tss_lo >> 56) & 0xff) << 24) |
-		       (tss_hi << 32);
+	u64 tss_base =
+	    ((tss_lo >> 16) & 0xffffff) | (((tss_lo >> 56) & 0xff) << 24) | (tss_hi << 32);
 	vmwrite(HOST_TR_BASE, tss_base);
 	vmwrite(HOST_GDTR_BASE, gdt.base);
 	vmwrite(HOST_IDTR_BASE, idt.base);
@@ -183,10 +182,10 @@ static void setup_host_state(void)
 	vmwrite(HOST_RIP, (u64)vmx_exit_entry);
 }
 
-#define AR_CODE32 0xc09b /* type 0xb, S, P, D/B, G (SDM 25.4.1) */
-#define AR_DATA32 0xc093
+#define AR_CODE32     0xc09b /* type 0xb, S, P, D/B, G (SDM 25.4.1) */
+#define AR_DATA32     0xc093
 #define AR_TSS32_BUSY 0x008b
-#define AR_UNUSABLE BIT(16)
+#define AR_UNUSABLE   BIT(16)
 
 static void guest_seg(u32 sel_field, u16 sel, u32 ar)
 {
@@ -215,7 +214,7 @@ static void setup_guest_state(const struct guest_boot *gb)
 	vmwrite(GUEST_IDTR_BASE, 0);
 	vmwrite(GUEST_IDTR_LIMIT, 0x3ff);
 	u64 cr0 = CR0_PE | CR0_ET;
-	vmwrite(GUEST_CR0, (cr0 | cpu.cr0_fixed0 | CR0_NE) & ~(CR0_PG) & cpu.cr0_fixed1);
+	vmwrite(GUEST_CR0, (cr0 | cpu.cr0_fixed0 | CR0_NE) & ~(CR0_PG)&cpu.cr0_fixed1);
 	vmwrite(CR0_READ_SHADOW, cr0);
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_CR4, cpu.cr4_fixed0 | CR4_VMXE);
@@ -252,8 +251,7 @@ void vmx_main(struct guest_boot *gb)
 	setup_host_state();
 	setup_guest_state(gb);
 	set_end_run_hook(print_counters);
-	kprintf("VT-x: EPT, unrestricted guest; entering guest '%s' at %lx\n", gb->name,
-		gb->entry);
+	kprintf("VT-x: EPT, unrestricted guest; entering guest '%s' at %lx\n", gb->name, gb->entry);
 	for (;;) {
 		int err = vmx_enter(&cpu.g, cpu.launched);
 		u64 t = rdtsc();

@@ -11,21 +11,51 @@
 const char *vmx_exit_name(u32 reason)
 {
 	static const char *const names[] = {
-		[0] = "exception/NMI",	[1] = "external int",	 [2] = "triple fault",
-		[3] = "INIT",		[4] = "SIPI",		 [7] = "interrupt window",
-		[8] = "NMI window",	[9] = "task switch",	 [10] = "CPUID",
-		[11] = "GETSEC",	[12] = "HLT",		 [13] = "INVD",
-		[14] = "INVLPG",	[15] = "RDPMC",		 [16] = "RDTSC",
-		[18] = "VMCALL",	[19] = "VMCLEAR",	 [20] = "VMLAUNCH",
-		[21] = "VMPTRLD",	[22] = "VMPTRST",	 [23] = "VMREAD",
-		[24] = "VMRESUME",	[25] = "VMWRITE",	 [26] = "VMXOFF",
-		[27] = "VMXON",		[28] = "CR access",	 [29] = "MOV DR",
-		[30] = "I/O",		[31] = "RDMSR",		 [32] = "WRMSR",
-		[33] = "invalid guest state", [34] = "MSR loading", [36] = "MWAIT",
-		[37] = "MTF",		[39] = "MONITOR",	 [40] = "PAUSE",
-		[48] = "EPT violation", [49] = "EPT misconfig",	 [50] = "INVEPT",
-		[51] = "RDTSCP",	[52] = "preemption timer", [53] = "INVVPID",
-		[54] = "WBINVD",	[55] = "XSETBV",	 [59] = "VMFUNC",
+	    [0] = "exception/NMI",
+	    [1] = "external int",
+	    [2] = "triple fault",
+	    [3] = "INIT",
+	    [4] = "SIPI",
+	    [7] = "interrupt window",
+	    [8] = "NMI window",
+	    [9] = "task switch",
+	    [10] = "CPUID",
+	    [11] = "GETSEC",
+	    [12] = "HLT",
+	    [13] = "INVD",
+	    [14] = "INVLPG",
+	    [15] = "RDPMC",
+	    [16] = "RDTSC",
+	    [18] = "VMCALL",
+	    [19] = "VMCLEAR",
+	    [20] = "VMLAUNCH",
+	    [21] = "VMPTRLD",
+	    [22] = "VMPTRST",
+	    [23] = "VMREAD",
+	    [24] = "VMRESUME",
+	    [25] = "VMWRITE",
+	    [26] = "VMXOFF",
+	    [27] = "VMXON",
+	    [28] = "CR access",
+	    [29] = "MOV DR",
+	    [30] = "I/O",
+	    [31] = "RDMSR",
+	    [32] = "WRMSR",
+	    [33] = "invalid guest state",
+	    [34] = "MSR loading",
+	    [36] = "MWAIT",
+	    [37] = "MTF",
+	    [39] = "MONITOR",
+	    [40] = "PAUSE",
+	    [48] = "EPT violation",
+	    [49] = "EPT misconfig",
+	    [50] = "INVEPT",
+	    [51] = "RDTSCP",
+	    [52] = "preemption timer",
+	    [53] = "INVVPID",
+	    [54] = "WBINVD",
+	    [55] = "XSETBV",
+	    [59] = "VMFUNC",
 	};
 	reason &= 0xffff;
 	return reason < ARRAY_SIZE(names) && names[reason] ? names[reason] : "other";
@@ -35,14 +65,14 @@ void vmx_dump_guest(const struct vmx_cpu *c)
 {
 	kprintf("guest state: rip=%lx rsp=%lx rflags=%lx\n", vmread(GUEST_RIP), vmread(GUEST_RSP),
 		vmread(GUEST_RFLAGS));
-	kprintf("  cr0=%lx (shadow %lx) cr3=%lx cr4=%lx (shadow %lx) efer=%lx\n",
-		vmread(GUEST_CR0), vmread(CR0_READ_SHADOW), vmread(GUEST_CR3), vmread(GUEST_CR4),
+	kprintf("  cr0=%lx (shadow %lx) cr3=%lx cr4=%lx (shadow %lx) efer=%lx\n", vmread(GUEST_CR0),
+		vmread(CR0_READ_SHADOW), vmread(GUEST_CR3), vmread(GUEST_CR4),
 		vmread(CR4_READ_SHADOW), vmread(GUEST_IA32_EFER));
-	kprintf("  cs=%lx ar=%lx ss=%lx ds=%lx tr=%lx entry-ctls=%lx\n",
-		vmread(GUEST_CS_SELECTOR), vmread(GUEST_CS_AR_BYTES), vmread(GUEST_SS_SELECTOR),
-		vmread(GUEST_DS_SELECTOR), vmread(GUEST_TR_SELECTOR), vmread(VM_ENTRY_CONTROLS));
-	kprintf("  rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx\n", c->g.rax, c->g.rbx,
-		c->g.rcx, c->g.rdx, c->g.rsi, c->g.rdi);
+	kprintf("  cs=%lx ar=%lx ss=%lx ds=%lx tr=%lx entry-ctls=%lx\n", vmread(GUEST_CS_SELECTOR),
+		vmread(GUEST_CS_AR_BYTES), vmread(GUEST_SS_SELECTOR), vmread(GUEST_DS_SELECTOR),
+		vmread(GUEST_TR_SELECTOR), vmread(VM_ENTRY_CONTROLS));
+	kprintf("  rax=%lx rbx=%lx rcx=%lx rdx=%lx rsi=%lx rdi=%lx\n", c->g.rax, c->g.rbx, c->g.rcx,
+		c->g.rdx, c->g.rsi, c->g.rdi);
 	kprintf("  exit reason %lx (%s) qualification %lx gpa %lx idt-vectoring %lx\n",
 		vmread(VM_EXIT_REASON), vmx_exit_name((u32)vmread(VM_EXIT_REASON)),
 		vmread(EXIT_QUALIFICATION), vmread(GUEST_PHYSICAL_ADDRESS),
@@ -108,8 +138,8 @@ static void handle_msr(struct vmx_cpu *c, bool write)
 	/* EFER is not intercepted on VT-x (it lives in the VMCS); nothing else is virtual yet. */
 	struct vmsrs m = {vmread(GUEST_IA32_EFER), 0, 0};
 	u64 value = (c->g.rdx << 32) | (u32)c->g.rax;
-	enum msr_action a = write ? vmm_wrmsr(msr, value, &m, vmread(GUEST_CR0), 52)
-				  : vmm_rdmsr(msr, &m, &value);
+	enum msr_action a =
+	    write ? vmm_wrmsr(msr, value, &m, vmread(GUEST_CR0), 52) : vmm_rdmsr(msr, &m, &value);
 	vmm_msr_result(&c->g, a, write, value);
 	if (a == MSR_FAULT)
 		inject_exception(EXC_GP, true, 0);

@@ -40,7 +40,7 @@ void guest_start(u32 magic, u32 mbi_pa)
 			env.cmdline = (const char *)(uintptr_t)mbi->cmdline;
 		if (mbi->flags & MBI_MMAP)
 			env.have_map = memmap_from_multiboot(
-				&env.map, (const u8 *)(uintptr_t)mbi->mmap_addr, mbi->mmap_length);
+			    &env.map, (const u8 *)(uintptr_t)mbi->mmap_addr, mbi->mmap_length);
 	}
 	int status = guest_main();
 	end_run(status, status ? "guest failed" : "guest done");
