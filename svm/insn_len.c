@@ -11,14 +11,14 @@ enum imm_kind {
 	IMM_ENTER, /* iw, ib */
 	IMM_FAR,   /* ptr16:16 or ptr16:32 (CALLF/JMPF 9A/EA) */
 };
-#define IMM_MASK 0x00f
-#define F_MODRM 0x010	 /* a ModRM byte follows */
+#define IMM_MASK   0x00f
+#define F_MODRM	   0x010 /* a ModRM byte follows */
 #define F_REG_ONLY 0x020 /* MOV CR/DR: mod is ignored, the operand is always a register */
-#define F_BAD 0x040	 /* not decoded here, or #UD in this mode */
+#define F_BAD	   0x040 /* not decoded here, or #UD in this mode */
 #define F_TEST_IMM 0x080 /* F6/F7: only /0 and /1 (TEST) carry the immediate */
 #define F_MEM_ONLY 0x100 /* LES/LDS/BOUND outside 64-bit mode: mod=11 is VEX/EVEX instead */
-#define F_REG0 0x200	 /* 8F: POP Ev is /0, other reg values are XOP */
-#define F_BRANCH 0x400	 /* rel16/32: with 66 in 64-bit mode AMD and Intel differ */
+#define F_REG0	   0x200 /* 8F: POP Ev is /0, other reg values are XOP */
+#define F_BRANCH   0x400 /* rel16/32: with 66 in 64-bit mode AMD and Intel differ */
 
 /* One-byte opcode map (SDM vol. 2 table A-2, APM vol. 3 tables ). */
 static unsigned op1_info(u8 op, bool lm)
@@ -53,7 +53,8 @@ static unsigned op1_info(u8 op, bool lm)
 			return IMM_NONE;
 		if (op >= 0x68) /* PUSH iz, IMUL Gv,Ev,iz, PUSH ib, IMUL Gv,Ev,ib */
 			return (op & 1 ? F_MODRM : 0) | (op & 2 ? IMM_B : IMM_Z);
-		return F_BAD; /* 64-67 are prefixes */
+		/* 64-67 are prefixes */
+		return F_BAD;
 	case 0x7: /* Jcc rel8 */
 		return IMM_B;
 	case 0x8:
@@ -71,7 +72,8 @@ static unsigned op1_info(u8 op, bool lm)
 			return IMM_B;
 		if (op == 0xa9)
 			return IMM_Z;
-		return IMM_NONE; /* MOVS CMPS STOS LODS SCAS */
+		/* MOVS CMPS STOS LODS SCAS */
+		return IMM_NONE;
 	case 0xb: /* MOV r8, ib; MOV r, iv */
 		return op < 0xb8 ? IMM_B : IMM_V;
 	case 0xc:
@@ -130,9 +132,8 @@ static unsigned op2_info(u8 op)
 	case 0x0:
 		if (op <= 0x03 || op == 0x0d) /* groups 6 and 7, LAR, LSL, PREFETCH group */
 			return F_MODRM;
-		if (op == 0x05 || op == 0x06 || op == 0x07 || op == 0x08 || op == 0x09 || op == 0x0b)
-			return IMM_NONE; /* SYSCALL CLTS SYSRET INVD WBINVD UD2 */
-		return F_BAD; /* 0F 0F (3DNow!) and the rest */
+		/* SYSCALL CLTS SYSRET INVD WBINVD UD2; not 0F 0F (3DNow!) and the rest */
+		return (op >= 0x05 && op <= 0x09) || op == 0x0b ? IMM_NONE : F_BAD;
 	case 0x1: /* 18-1F: PREFETCHh, hint NOPs, ENDBR; 10-17 are SIMD */
 		return op >= 0x18 ? F_MODRM : F_BAD;
 	case 0x2: /* MOV r, CRn / DRn and back; 24-2F are SIMD */
@@ -162,7 +163,7 @@ static unsigned op2_info(u8 op)
 		default: /* BT, SHLD/SHRD by CL, BTS, group 15, IMUL */
 			return F_MODRM;
 		}
-	case 0xb: /* CMPXCHG, LSS, BTR, LFS, LGS, MOVZX, POPCNT, UD1, group 8, BTC, BSF, BSR, MOVSX */
+	case 0xb: /* CMPXCHG LSS BTR LFS LGS MOVZX POPCNT UD1, group 8, BTC BSF BSR MOVSX */
 		return F_MODRM | (op == 0xba ? IMM_B : 0);
 	case 0xc:
 		if (op >= 0xc8) /* BSWAP */

@@ -12,6 +12,7 @@
 #include "kernel/x86.h"
 #include "lib/string.h"
 #include "svm/bitmaps.h"
+#include "svm/nextrip.h"
 #include "svm/npt02.h"
 #include "svm/svm.h"
 #include "vmm/guestmem.h"
@@ -312,15 +313,40 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	c->g.rax = n->v02->save.rax;
 }
 
-static u64 next_rip_for(const struct svm_cpu *c, u32 code)
+/* Reads L2-physical memory (for decoding L2's instruction): through NPT12, then L1's. */
+static bool read_l2_phys(void *ctx, u64 gpa, void *buf, unsigned len)
 {
-	const struct vmcb *v02 = c->n.v02;
+	struct svm_cpu *c = ctx;
+	u64 l1;
+	if ((gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE || !npt02_l1_gpa(c, gpa, &l1))
+		return false;
+	return gpa_read(c->gb, l1, buf, len);
+}
+
+/* Exits for intercepted instructions, which save NextRIP (APM 15.7.1): CR/DR accesses,
+ * CR0 selective write to MSR (0x65-0x7c), VMRUN to RDPRU (0x80-0x8e). */
+static bool instruction_intercept(u32 code)
+{
+	return code < 0x40 || (code >= 0x65 && code <= 0x7c) || (code >= 0x80 && code <= 0x8e);
+}
+
+/*
+ * NextRIP for L1 (offered as NRIP save): the CPU's when it saves it, the fixed length for
+ * fixed encodings, else the decoded length of L2's instruction (QEMU TCG has no NRIP save).
+ */
+static u64 next_rip_for(struct svm_cpu *c, u32 code)
+{
+	struct vmcb *v02 = c->n.v02;
 	if (code == SVM_EXIT_IOIO)
 		return v02->control.exit_info2;
+	if (!instruction_intercept(code))
+		return 0;
 	if (c->nrips && v02->control.next_rip)
 		return v02->control.next_rip;
 	unsigned len = svm_fixed_insn_len(code);
-	return len ? v02->save.rip + len : 0;
+	if (len)
+		return v02->save.rip + len;
+	return nextrip_compute(&v02->save, read_l2_phys, c);
 }
 
 /* #VMEXIT to L1 (APM 15.6): L2's state and the exit information go into vmcb12. */

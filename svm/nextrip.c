@@ -12,7 +12,10 @@
 u64 nextrip_compute(const struct vmcb_save *save, gpa_read_fn read, void *ctx)
 {
 	struct gva_paging pg = {
-		.cr0 = save->cr0, .cr3 = save->cr3, .cr4 = save->cr4, .efer = save->efer,
+	    .cr0 = save->cr0,
+	    .cr3 = save->cr3,
+	    .cr4 = save->cr4,
+	    .efer = save->efer,
 	};
 	bool lm = (save->efer & EFER_LMA) && (save->cs.attrib & SEG_ATTR_L);
 	bool d = save->cs.attrib & SEG_ATTR_D;

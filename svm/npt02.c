@@ -62,6 +62,18 @@ static void walk(struct svm_cpu *c, u64 gpa, u64 access, struct npt12_walk *w)
 
 #define NPF_FINAL BIT(32) /* fault on the final guest-physical translation */
 
+bool npt02_l1_gpa(struct svm_cpu *c, u64 l2_gpa, u64 *l1_gpa)
+{
+	if (!(c->n.v12->control.np_control & 1)) {
+		*l1_gpa = l2_gpa;
+		return true;
+	}
+	struct npt12_walk w;
+	walk(c, l2_gpa, 0, &w);
+	*l1_gpa = w.l1_gpa;
+	return !w.fault;
+}
+
 bool npt02_translate(struct svm_cpu *c, u64 l2_gpa, bool write, u64 *l1_gpa)
 {
 	struct npt12_walk w;

@@ -34,7 +34,9 @@ struct npt02 *npt02_get(struct npt02_set *set, u64 n_cr3, u32 asid12);
 void npt02_drop(struct npt02 *s);
 /* Handles an NPF of L2: fills NPT02 or reflects the fault to L1. */
 enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa);
-/* L2 guest-physical -> L1 guest-physical through NPT12; on a fault it is reflected to L1. */
+/* L2 guest-physical -> L1 guest-physical through NPT12 (if L1 uses nested paging). */
+bool npt02_l1_gpa(struct svm_cpu *c, u64 l2_gpa, u64 *l1_gpa);
+/* The same for an access of L2 (write or read); on a fault it is reflected to L1. */
 bool npt02_translate(struct svm_cpu *c, u64 l2_gpa, bool write, u64 *l1_gpa);
 
 #endif

@@ -1,15 +1,15 @@
 #include "vmm/gva.h"
 
-#define CR0_PG BIT(31)
-#define CR4_PSE BIT(4)
-#define CR4_PAE BIT(5)
+#define CR0_PG	 BIT(31)
+#define CR4_PSE	 BIT(4)
+#define CR4_PAE	 BIT(5)
 #define CR4_LA57 BIT(12)
 #define EFER_LMA BIT(10)
 #define EFER_NXE BIT(11)
 
-#define PTE_P BIT(0)
-#define PTE_PS BIT(7)
-#define PTE_NX BIT(63)
+#define PTE_P	  BIT(0)
+#define PTE_PS	  BIT(7)
+#define PTE_NX	  BIT(63)
 #define ADDR_MASK 0x000ffffffffff000ull /* bits 51:12 */
 
 struct walk {
@@ -39,7 +39,8 @@ static enum gva_status read_entry(const struct walk *w, u64 gpa, unsigned size, 
 static enum gva_status walk32(const struct walk *w, u32 la, u64 *gpa)
 {
 	u64 pde, pte;
-	enum gva_status s = read_entry(w, ((u32)w->pg->cr3 & 0xfffff000u) + 4 * (la >> 22), 4, &pde);
+	enum gva_status s =
+	    read_entry(w, ((u32)w->pg->cr3 & 0xfffff000u) + 4 * (la >> 22), 4, &pde);
 	if (s)
 		return s;
 	if ((pde & PTE_PS) && (w->pg->cr4 & CR4_PSE)) {
@@ -149,7 +150,8 @@ unsigned gva_read(const struct gva_paging *pg, gpa_read_fn read, void *ctx, u64 
 		u64 room = PAGE_SIZE - (a & (PAGE_SIZE - 1));
 		unsigned chunk = (unsigned)MIN((u64)(len - got), room);
 		u64 gpa;
-		if (gva_translate(pg, read, ctx, a, &gpa) != GVA_OK || !read(ctx, gpa, out + got, chunk))
+		if (gva_translate(pg, read, ctx, a, &gpa) != GVA_OK ||
+		    !read(ctx, gpa, out + got, chunk))
 			break;
 		got += chunk;
 	}

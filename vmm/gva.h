@@ -21,10 +21,10 @@ struct gva_paging {
 
 enum gva_status {
 	GVA_OK = 0,
-	GVA_NOT_PRESENT,   /* a paging-structure entry has P clear */
-	GVA_RESERVED,	   /* an entry sets a reserved bit */
-	GVA_READ_FAILED,   /* the callback could not read an entry */
-	GVA_NONCANONICAL,  /* long mode: the address is not canonical */
+	GVA_NOT_PRESENT,  /* a paging-structure entry has P clear */
+	GVA_RESERVED,	  /* an entry sets a reserved bit */
+	GVA_READ_FAILED,  /* the callback could not read an entry */
+	GVA_NONCANONICAL, /* long mode: the address is not canonical */
 };
 
 enum gva_status gva_translate(const struct gva_paging *pg, gpa_read_fn read, void *ctx, u64 la,
