@@ -73,45 +73,29 @@ void svm_nested_init(struct svm_cpu *c)
 	n->scratch_pa = page_alloc();
 	n->gif = true; /* the CPU starts with GIF set */
 	npt02_init(&n->shadows);
-	if (c->hw_vgif) {
-		c->vmcb->control.int_ctl |= V_GIF_ENABLE;
-		c->vmcb->control.intercept2 &= ~(SVM_I2_STGI | SVM_I2_CLGI);
-		apply_gif(c, true);
-	}
 }
 
 /*
- * L1's GIF (APM 15.17).  With hardware vGIF (APM 15.33) vmcb01's V_GIF is L1's GIF and its
- * STGI/CLGI run without exits.  Without it, STGI/CLGI are intercepted and GIF is emulated:
- * while it is clear, physical interrupts are held by running L1 with V_INTR_MASKING and this
- * level's RFLAGS.IF clear.  Either way NMIs are intercepted while GIF is clear and kept
- * pending until L1 sets GIF again (with vGIF, STGI is intercepted only while one is pending).
+ * L1's GIF (APM 15.17), emulated: STGI/CLGI of L1 are intercepted (hardware vGIF would not
+ * hold physical interrupts that L1 does not intercept, so it cannot stand in for L1's GIF).
+ * While GIF is clear, physical interrupts are held by running L1 with V_INTR_MASKING and this
+ * level's RFLAGS.IF clear, and NMIs are intercepted and kept pending until STGI.
  */
 bool svm_l1_gif(const struct svm_cpu *c)
 {
-	return c->hw_vgif ? (c->vmcb->control.int_ctl & V_GIF) : c->n.gif;
+	return c->n.gif;
 }
 
 static void apply_gif(struct svm_cpu *c, bool gif)
 {
 	struct vmcb_control *k = &c->vmcb->control;
-	if (c->hw_vgif) {
-		k->int_ctl = (k->int_ctl & ~V_GIF) | (gif ? V_GIF : 0);
-		k->intercept1 |= SVM_I1_NMI; /* V_GIF changes without exits */
-		if (c->n.nmi_pending && !gif)
-			k->intercept2 |= SVM_I2_STGI;
-		else
-			k->intercept2 &= ~SVM_I2_STGI;
+	c->n.gif = gif;
+	if (gif) {
+		k->int_ctl &= ~V_INTR_MASKING;
+		k->intercept1 &= ~SVM_I1_NMI;
 	} else {
-		c->n.gif = gif;
-		if (gif)
-			k->int_ctl &= ~V_INTR_MASKING;
-		else
-			k->int_ctl |= V_INTR_MASKING;
-		if (gif)
-			k->intercept1 &= ~SVM_I1_NMI;
-		else
-			k->intercept1 |= SVM_I1_NMI;
+		k->int_ctl |= V_INTR_MASKING;
+		k->intercept1 |= SVM_I1_NMI;
 	}
 	if (gif && c->n.nmi_pending && !(k->event_inj & SVM_EVT_VALID)) {
 		k->event_inj = EXC_NMI | (2u << 8) | SVM_EVT_VALID;
@@ -221,6 +205,23 @@ static void merge_maps(struct svm_cpu *c, bool l1_io, bool l1_msr)
 		msrpm_set(msrpm, policy_intercepted_msrs_amd[i], true, true);
 }
 
+/* L1 enabled vGIF for L2 but this level emulates it. */
+static bool vgif_emulated(const struct svm_cpu *c)
+{
+	return !c->n.vgif_hw && (c->n.v12->control.int_ctl & V_GIF_ENABLE);
+}
+
+/* An emulated V_GIF of 0 holds L2's virtual interrupt: keep V_IRQ out of vmcb02 meanwhile. */
+static void hold_virtual_irq(struct svm_cpu *c)
+{
+	struct vmcb_control *k02 = &c->n.v02->control;
+	u64 i12 = c->n.v12->control.int_ctl;
+	if (vgif_emulated(c) && !(i12 & V_GIF))
+		k02->int_ctl &= ~V_IRQ;
+	else
+		k02->int_ctl = (k02->int_ctl & ~V_IRQ) | (i12 & V_IRQ);
+}
+
 static void prepare_vmcb02(struct svm_cpu *c)
 {
 	struct svm_nested *n = &c->n;
@@ -229,10 +230,16 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	struct svm_l0_needs l0 = {SVM_I1_CPUID | SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN |
 				      SVM_I1_INVLPGA,
 				  SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
-				      SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT};
+				      SVM_I2_SKINIT};
+	/* L2's STGI/CLGI run in hardware only on the CPU's vGIF (APM 15.33), when L1 enabled
+	 * it; otherwise this level emulates them (svm_vgif_l2). */
+	n->vgif_hw = c->hw_vgif && (v12->control.int_ctl & V_GIF_ENABLE);
+	if (!n->vgif_hw)
+		l0.intercept2 |= SVM_I2_STGI | SVM_I2_CLGI;
 	svm_merge_controls(&v02->control, &v12->control, &l0, &c->offer);
-	if (!c->hw_vgif)
-		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE); /* emulated on STGI/CLGI */
+	if (!n->vgif_hw)
+		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE);
+	hold_virtual_irq(c);
 	merge_maps(c, v12->control.intercept1 & SVM_I1_IOIO, v12->control.intercept1 & SVM_I1_MSR);
 	v02->control.iopm_base_pa = n->iopm02_pa;
 	v02->control.msrpm_base_pa = n->msrpm02_pa;
@@ -276,11 +283,54 @@ static bool read_vmcb12(struct svm_cpu *c, u64 gpa)
 	       gpa_read(c->gb, gpa + 0x400, v + 0x400, VMCB_SAVE_USED);
 }
 
+/* The fields #VMEXIT writes (APM 15.6): nothing else of vmcb12 changes, whatever L2 did. */
+static const struct {
+	u16 off, len;
+} vmexit_fields[] = {
+	{0x060, 0x10}, /* int_ctl (V_TPR, V_IRQ, V_GIF), interrupt shadow */
+	{0x070, 0x20}, /* EXITCODE, EXITINFO1, EXITINFO2, EXITINTINFO */
+	{0x0a8, 0x08}, /* EVENTINJ (consumed) */
+	{0x0c8, 0x08}, /* NextRIP */
+	{0x400, 0x40}, /* ES, CS, SS, DS */
+	{0x460, 0x10}, /* GDTR */
+	{0x480, 0x10}, /* IDTR */
+	{0x4cb, 0x01}, /* CPL */
+	{0x4d0, 0x08}, /* EFER */
+	{0x548, 0x38}, /* CR4, CR3, CR0, DR7, DR6, RFLAGS, RIP */
+	{0x5d8, 0x08}, /* RSP */
+	{0x5f8, 0x08}, /* RAX */
+	{0x640, 0x08}, /* CR2 */
+	{0x668, 0x08}, /* G_PAT (only meaningful with nested paging) */
+};
+
 static void write_vmcb12(struct svm_cpu *c)
 {
 	const u8 *v = (const u8 *)c->n.v12;
-	gpa_write(c->gb, c->n.vmcb12_pa, v, VMCB_CONTROL_USED);
-	gpa_write(c->gb, c->n.vmcb12_pa + 0x400, v + 0x400, VMCB_SAVE_USED);
+	for (unsigned i = 0; i < ARRAY_SIZE(vmexit_fields); i++)
+		gpa_write(c->gb, c->n.vmcb12_pa + vmexit_fields[i].off, v + vmexit_fields[i].off,
+			  vmexit_fields[i].len);
+}
+
+static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2);
+
+/*
+ * VMRUN set GIF: an NMI held for L1's CPU is taken now, by L2.  If L1 intercepts NMIs that is
+ * an NMI #VMEXIT at once, and the NMI stays pending for L1's host context (an intercepted NMI
+ * is not acknowledged: L1 takes it after STGI, APM 15.20 / 15.17).
+ */
+static void deliver_pending_nmi(struct svm_cpu *c)
+{
+	struct svm_nested *n = &c->n;
+	if (!n->nmi_pending)
+		return;
+	if (n->v12->control.intercept1 & SVM_I1_NMI) {
+		reflect(c, SVM_EXIT_NMI, 0, 0);
+		return;
+	}
+	if (!(n->v02->control.event_inj & SVM_EVT_VALID)) {
+		n->v02->control.event_inj = EXC_NMI | (2u << 8) | SVM_EVT_VALID;
+		n->nmi_pending = false;
+	}
 }
 
 void svm_emulate_vmrun(struct svm_cpu *c)
@@ -311,6 +361,7 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	c->cur = n->v02;
 	c->cur_pa = n->v02_pa;
 	c->g.rax = n->v02->save.rax;
+	deliver_pending_nmi(c);
 }
 
 /* Reads L2-physical memory (for decoding L2's instruction): through NPT12, then L1's. */
@@ -379,9 +430,11 @@ static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2)
 		s->g_pat = l2->g_pat;
 	struct vmcb_control *k = &v12->control;
 	u64 sync = V_TPR_MASK | V_IRQ;
+	if (vgif_emulated(c) && !(k->int_ctl & V_GIF))
+		sync &= ~V_IRQ; /* held back by this level, still pending in L1's view */
+	if (n->vgif_hw)
+		sync |= V_GIF;
 	k->int_ctl = (k->int_ctl & ~sync) | (v02->control.int_ctl & sync);
-	if (c->hw_vgif && (k->int_ctl & V_GIF_ENABLE))
-		k->int_ctl = (k->int_ctl & ~V_GIF) | (v02->control.int_ctl & V_GIF);
 	k->int_state = v02->control.int_state & 1;
 	k->exit_code = code == SVM_EXIT_INVALID ? ~0ull : code;
 	k->exit_info1 = info1;
@@ -426,12 +479,18 @@ static enum route handle_for_l2(struct svm_cpu *c, u32 code)
 			v02->control.tlb_control = 1;
 			svm_skip_instruction(c, code);
 		} else {
-			/* STGI/CLGI without L1 intercept: L1's virtual GIF if it enabled vGIF. */
+			/* STGI/CLGI without L1 intercept: the emulated V_GIF if L1 enabled vGIF,
+			 * else the CPU's GIF, which is L1's too. */
 			if (c->n.v12->control.int_ctl & V_GIF_ENABLE) {
+				struct vmcb_control *k12 = &c->n.v12->control;
+				if (!(vgif_emulated(c) && !(k12->int_ctl & V_GIF)))
+					k12->int_ctl = (k12->int_ctl & ~V_IRQ) |
+						       (v02->control.int_ctl & V_IRQ);
 				if (code == SVM_EXIT_STGI)
 					c->n.v12->control.int_ctl |= V_GIF;
 				else
 					c->n.v12->control.int_ctl &= ~V_GIF;
+				hold_virtual_irq(c);
 			}
 			svm_skip_instruction(c, code);
 		}
@@ -461,6 +520,12 @@ enum route svm_nested_exit(struct svm_cpu *c, u32 code)
 	if (code == SVM_EXIT_INVALID) {
 		/* Our checks passed but the hardware disagreed: L1 gets what it would get. */
 		kprintf("vmcb02 rejected by the CPU (VMEXIT_INVALID); reflected to L1\n");
+		if (this_level.opt.verbose) {
+			svm_dump_guest(c);
+			kprintf("  int_ctl=%lx event_inj=%lx asid=%u i1=%x i2=%x efer=%lx\n",
+				k->int_ctl, k->event_inj, k->asid, k->intercept1, k->intercept2,
+				n->v02->save.efer);
+		}
 		reflect(c, SVM_EXIT_INVALID, 0, 0);
 		return ROUTE_REFLECTED;
 	}

@@ -83,6 +83,28 @@ static void init_vmcb(const struct guest_boot *gb)
 	init_guest_state(&cpu.vmcb->save, gb);
 }
 
+/*
+ * Delivers again an event whose delivery an exit handled here interrupted (EXITINTINFO as
+ * EVENTINJ), leaving the guest as the CPU would have.  Two QEMU TCG deviations are undone:
+ * it reports interrupts and NMIs as type 3 ("exception") with their vector, and it leaves
+ * V_IRQ set when the delivery of the virtual interrupt was interrupted (the APM clears V_IRQ
+ * when the interrupt is taken, 15.21.4).  No exception has vector 2 or one above 31, so such
+ * an "exception" is an NMI or an interrupt; V_IRQ with the same vector pending is the one that
+ * was being delivered.
+ */
+void svm_reinject(struct vmcb *v, u64 info)
+{
+	u32 type = (info >> 8) & 7, vector = info & 0xff;
+	if (type == 3 && (vector == EXC_NMI || vector >= 32)) {
+		type = vector == EXC_NMI ? 2 : 0;
+		info = (info & ~(7ull << 8) & ~SVM_EVT_ERR) | ((u64)type << 8);
+	}
+	if (type == 0 && (v->control.int_ctl & V_IRQ) &&
+	    ((v->control.int_ctl >> 32) & 0xff) == vector)
+		v->control.int_ctl &= ~V_IRQ;
+	v->control.event_inj = info;
+}
+
 static void print_counters(void)
 {
 	counters_print(&this_level.counters, svm_exit_name, kprintf);
@@ -123,11 +145,17 @@ void svm_main(struct guest_boot *gb)
 		u64 t = rdtsc();
 		cpu.g.rax = v->save.rax;
 		u32 code = (u32)v->control.exit_code;
+		u64 pending = v->control.exit_int_info;
 		v->control.tlb_control = 0;
 		v->control.event_inj = 0; /* delivered, or now in EXITINTINFO */
 		int source = this_level.level + (cpu.n.in_l2 ? 2 : 1);
 		enum route route =
 		    cpu.n.in_l2 ? svm_nested_exit(&cpu, code) : svm_handle_exit(&cpu, code);
+		/* An event whose delivery this exit interrupted is delivered again when the same
+		 * guest resumes (APM 15.7.2); a reflected exit hands it to L1 in EXITINTINFO. */
+		if (cpu.cur == v && route == ROUTE_HANDLED && (pending & SVM_EVT_VALID) &&
+		    !(v->control.event_inj & SVM_EVT_VALID))
+			svm_reinject(v, pending);
 		cpu.cur->save.rax = cpu.g.rax;
 		counters_add(&this_level.counters, source, code, route, rdtsc() - t);
 		if (this_level.opt.trace)

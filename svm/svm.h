@@ -22,6 +22,7 @@ struct svm_nested {
 	struct npt02 *cur_shadow; /* the one vmcb02 uses now */
 	u64 scratch_pa;		  /* a VMCB page for emulated VMLOAD/VMSAVE */
 	bool nmi_pending;	  /* an NMI arrived while L1's GIF was clear */
+	bool vgif_hw; /* L2\'s vGIF runs on the CPU\'s vGIF (no STGI/CLGI exits) */
 };
 
 struct svm_cpu {
@@ -49,6 +50,7 @@ const char *svm_exit_name(u32 code);
 void svm_dump_guest(const struct svm_cpu *c);
 void svm_inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 error);
 void svm_skip_instruction(struct svm_cpu *c, u32 code);
+void svm_reinject(struct vmcb *v, u64 exit_int_info);
 
 /* Instructions of the virtual SVM (nested.c), executed by the current guest. */
 void svm_emulate_vmrun(struct svm_cpu *c);
