@@ -154,8 +154,12 @@ void svm_main(struct guest_boot *gb)
 		/* An event whose delivery this exit interrupted is delivered again when the same
 		 * guest resumes (APM 15.7.2); a reflected exit hands it to L1 in EXITINTINFO. */
 		if (cpu.cur == v && route == ROUTE_HANDLED && (pending & SVM_EVT_VALID) &&
-		    !(v->control.event_inj & SVM_EVT_VALID))
+		    !(v->control.event_inj & SVM_EVT_VALID)) {
 			svm_reinject(v, pending);
+			if (this_level.opt.trace)
+				kprintf("  re-injecting %lx (was %lx) int_ctl %lx\n",
+					v->control.event_inj, pending, v->control.int_ctl);
+		}
 		cpu.cur->save.rax = cpu.g.rax;
 		counters_add(&this_level.counters, source, code, route, rdtsc() - t);
 		if (this_level.opt.trace)
