@@ -47,6 +47,7 @@ static void l1_gif_checks(void)
 	clgi();
 	__asm__ volatile("sti");
 	apic_timer_oneshot(0x60, 200);
+	apic_timer_wait_expired();
 	spin(20000);
 	__asm__ volatile("cli");
 	u64 i1 = l1_intrs;

@@ -226,6 +226,7 @@ static void intr_held_by_host_if(void)
 	u64 i0 = l1_intrs;
 	apic_timer_oneshot(VEC_TIMER, 500);
 	u32 code = run_l2();
+	apic_timer_wait_expired();
 	l1_open_irq_window();
 	apic_timer_stop();
 	if (code == SVM_EXIT_INTR && feat.emu == EMU_BOCHS) {

@@ -77,6 +77,7 @@ void l1_traps_init(void)
 #define APIC_ICR_HI	0x310
 #define APIC_LVT_TIMER	0x320
 #define APIC_TIMER_INIT 0x380
+#define APIC_TIMER_CUR	0x390
 #define APIC_TIMER_DIV	0x3e0
 #define LVT_MASKED	BIT(16)
 
@@ -117,6 +118,17 @@ void apic_timer_oneshot(u8 vector, u32 count)
 	apic_write(APIC_TIMER_DIV, 0xb); /* divide by 1 */
 	apic_write(APIC_LVT_TIMER, vector);
 	apic_write(APIC_TIMER_INIT, count);
+}
+
+/*
+ * Waits until the one-shot timer has expired (its current count is 0), so that its interrupt
+ * is pending whatever the emulator's clock did meanwhile: checks must not depend on how fast
+ * a loaded host runs a spin loop.  Bounded: gives up after a very long wait.
+ */
+void apic_timer_wait_expired(void)
+{
+	for (u64 i = 0; i < 200000000ull && apic_read(APIC_TIMER_CUR); i++)
+		__asm__ volatile("pause");
 }
 
 void apic_timer_stop(void)

@@ -83,6 +83,7 @@ void apic_self_nmi(void);
 void apic_eoi(void);
 /* One-shot timer interrupt with `vector` after `count` ticks (divide by 1). */
 void apic_timer_oneshot(u8 vector, u32 count);
+void apic_timer_wait_expired(void);
 void apic_timer_stop(void);
 
 /* ---- L2 side (l2.S, l2.c) ---- */
