@@ -17,6 +17,14 @@ static bool beyond(u64 addr, u8 maxphyaddr)
 	return maxphyaddr < 64 && (addr >> maxphyaddr);
 }
 
+/* A table of `size` bytes at `base` (bits 11:0 ignored): its first and its last byte must be
+ * below MAXPHYADDR; checking only the last one lets base + size - 1 wrap past 2^64. */
+static bool table_beyond(u64 base, u64 size, u8 maxphyaddr)
+{
+	base &= ~0xfffull;
+	return beyond(base, maxphyaddr) || beyond(base + size - 1, maxphyaddr);
+}
+
 /* APM 15.20: reserved types are illegal, and so is "exception" with a non-exception vector. */
 static const char *check_event_inj(u64 e)
 {
@@ -61,9 +69,9 @@ const char *svm_check_vmcb12(const struct vmcb *v12, const struct svm_offer *o)
 		return "EFER.LME, CR0.PG, CR4.PAE, CS.L and CS.D are all set";
 	if (!(c->intercept2 & SVM_I2_VMRUN))
 		return "the VMRUN intercept bit is clear";
-	if (beyond((c->iopm_base_pa & ~0xfffull) + 3 * PAGE_SIZE - 1, o->maxphyaddr))
+	if (table_beyond(c->iopm_base_pa, 3 * PAGE_SIZE, o->maxphyaddr))
 		return "the IOPM extends beyond the maximum physical address";
-	if (beyond((c->msrpm_base_pa & ~0xfffull) + 2 * PAGE_SIZE - 1, o->maxphyaddr))
+	if (table_beyond(c->msrpm_base_pa, 2 * PAGE_SIZE, o->maxphyaddr))
 		return "the MSRPM extends beyond the maximum physical address";
 	if (c->asid == 0)
 		return "ASID is zero";

@@ -14,6 +14,7 @@ static bool has_subleaves(u32 leaf)
 	case 0x14:
 	case 0x17:
 	case 0x18:
+	case 0x1b:
 	case 0x1d:
 	case 0x1e:
 	case 0x1f:

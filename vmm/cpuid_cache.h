@@ -9,7 +9,11 @@
 #include "lib/types.h"
 #include "kernel/x86.h"
 
-#define CPUID_CACHE_MAX 256
+/*
+ * Enough for the largest ranges cpuid_cache_fill accepts (basic 0..40h, extended
+ * 8000_0000h..8000_0040h, 16 subleaves for each of the 18 subleaf leaves): 289 + 110 = 399.
+ */
+#define CPUID_CACHE_MAX 400
 
 struct cpuid_entry {
 	u32 leaf, sub;
