@@ -364,12 +364,13 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	deliver_pending_nmi(c);
 }
 
-/* Reads L2-physical memory (for decoding L2's instruction): through NPT12, then L1's. */
-static bool read_l2_phys(void *ctx, u64 gpa, void *buf, unsigned len)
+/* Reads the current guest's physical memory: L1's directly, L2's through NPT12 first. */
+bool svm_read_guest_phys(void *ctx, u64 gpa, void *buf, unsigned len)
 {
 	struct svm_cpu *c = ctx;
-	u64 l1;
-	if ((gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE || !npt02_l1_gpa(c, gpa, &l1))
+	u64 l1 = gpa;
+	if ((gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE ||
+	    (c->n.in_l2 && !npt02_l1_gpa(c, gpa, &l1)))
 		return false;
 	return gpa_read(c->gb, l1, buf, len);
 }
@@ -397,7 +398,7 @@ static u64 next_rip_for(struct svm_cpu *c, u32 code)
 	unsigned len = svm_fixed_insn_len(code);
 	if (len)
 		return v02->save.rip + len;
-	return nextrip_compute(&v02->save, read_l2_phys, c);
+	return nextrip_compute(&v02->save, svm_read_guest_phys, c);
 }
 
 /* #VMEXIT to L1 (APM 15.6): L2's state and the exit information go into vmcb12. */

@@ -61,6 +61,8 @@ void svm_hold_nmi(struct svm_cpu *c);
 bool svm_l1_gif(const struct svm_cpu *c);
 void svm_reflect_npf(struct svm_cpu *c, u64 info1, u64 gpa);
 void svm_reflect_exception(struct svm_cpu *c, u8 vector, u32 error);
+/* Reads the current guest's physical memory (a gpa_read_fn for vmm/gva.h; ctx = svm_cpu). */
+bool svm_read_guest_phys(void *ctx, u64 gpa, void *buf, unsigned len);
 
 /* Shared by the exit handlers of both levels. */
 bool svm_handle_common(struct svm_cpu *c, u32 code); /* CPUID, MSR, IOIO */

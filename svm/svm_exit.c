@@ -3,6 +3,7 @@
 #include "kernel/pagetable.h"
 #include "kernel/panic.h"
 #include "kernel/x86.h"
+#include "svm/nextrip.h"
 #include "svm/svm.h"
 #include "vmm/memview.h"
 
@@ -67,19 +68,21 @@ void svm_inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 erro
 }
 
 /*
- * Without NRIP save (QEMU TCG) the intercepted instructions this level completes itself have
- * fixed encodings (svm_fixed_insn_len); no prefix changes CPUID, RDMSR/WRMSR or 0F 01 xx.
+ * Completes an intercepted instruction.  Without NRIP save (QEMU TCG) the instruction is
+ * decoded at the guest's RIP (prefixes change lengths: 66 0F A2 is a 3-byte CPUID); the
+ * fixed length is the fallback if its bytes cannot be read.
  */
 void svm_skip_instruction(struct svm_cpu *c, u32 code)
 {
 	struct vmcb *v = c->cur;
-	unsigned len = svm_fixed_insn_len(code);
-	if (c->nrips && v->control.next_rip)
-		v->save.rip = v->control.next_rip;
-	else if (len)
-		v->save.rip += len;
-	else
-		panic("cannot skip instruction of exit %x without NRIP save", code);
+	u64 next = c->nrips ? v->control.next_rip : 0;
+	if (!next)
+		next = nextrip_compute(&v->save, svm_read_guest_phys, c);
+	if (!next && svm_fixed_insn_len(code))
+		next = v->save.rip + svm_fixed_insn_len(code);
+	if (!next)
+		panic("cannot find the end of the instruction of exit %x at %lx", code, v->save.rip);
+	v->save.rip = next;
 	v->control.int_state &= ~1ull; /* an instruction completed: no interrupt shadow */
 }
 
