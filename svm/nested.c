@@ -236,7 +236,16 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	n->vgif_hw = c->hw_vgif && (v12->control.int_ctl & V_GIF_ENABLE);
 	if (!n->vgif_hw)
 		l0.intercept2 |= SVM_I2_STGI | SVM_I2_CLGI;
+	/* Virtual VMLOAD/VMSAVE (APM 15.33.1) on the CPU's feature where present: L2's RAX is
+	 * then translated by NPT02, which maps only what NPT12 and this level's map allow.
+	 * Never without nested paging (CVE-2021-3656): otherwise they stay intercepted. */
+	bool vvmload = c->hw_vvmload && (v12->control.np_control & 1) &&
+		       (v12->control.virt_ext & VIRT_EXT_VMSAVE_VMLOAD);
+	if (vvmload)
+		l0.intercept2 &= ~(SVM_I2_VMLOAD | SVM_I2_VMSAVE);
 	svm_merge_controls(&v02->control, &v12->control, &l0, &c->offer);
+	if (vvmload)
+		v02->control.virt_ext = VIRT_EXT_VMSAVE_VMLOAD;
 	if (!n->vgif_hw)
 		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE);
 	hold_virtual_irq(c);

@@ -26,6 +26,7 @@ static void check_support(void)
 		      "this CPU has no nested paging: CPUID 8000_000Ah EDX bit 0 (NPT) is clear");
 	cpu.nrips = f.edx & SVM_FEAT_NRIPS;
 	cpu.hw_vgif = f.edx & SVM_FEAT_VGIF;
+	cpu.hw_vvmload = f.edx & SVM_FEAT_V_VMSAVE_VMLOAD;
 	cpu.asids = f.ebx;
 	kprintf("AMD-V: SVM rev %u, %u ASIDs, NPT, NRIP save %s, vGIF %s\n", f.eax & 0xff, f.ebx,
 		cpu.nrips ? "yes" : "no", (f.edx & SVM_FEAT_VGIF) ? "yes" : "no");

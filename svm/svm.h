@@ -31,7 +31,7 @@ struct svm_cpu {
 	struct vmcb *cur; /* the VMCB the next VMRUN uses (vmcb01 or vmcb02) */
 	u64 cur_pa;
 	struct gprs g;
-	bool nrips, hw_vgif;
+	bool nrips, hw_vgif, hw_vvmload;
 	u32 asids;
 	struct vmsrs msrs; /* L1's view of EFER (SVME), VM_CR, VM_HSAVE_PA */
 	struct svm_offer offer;

@@ -146,6 +146,7 @@ STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "vmcb g_pat"
 #define SVM_FEAT_NPT   BIT(0)
 #define SVM_FEAT_NRIPS BIT(3)
 #define SVM_FEAT_VGIF  BIT(16)
+#define SVM_FEAT_V_VMSAVE_VMLOAD BIT(15)
 
 #define VM_CR_SVMDIS BIT(4)
 
