@@ -194,7 +194,10 @@ void kmain(u32 magic, u32 mbi_pa)
 	struct guest_boot gb;
 	nest_prepare(&boot, slice_start, slice_end, &gb);
 	cpuid_cache_fill(&this_level.cpuid, hw_cpuid);
-	this_level.policy = (struct guest_policy){level, this_level.vendor, false, false, 0, 0};
+	struct cpuid_regs ext1;
+	vmm_cpuid(0x80000001, 0, &ext1);
+	this_level.policy = (struct guest_policy){level, this_level.vendor, false, false, 0, 0,
+						  policy_efer_optional(&ext1)};
 	if (this_level.vendor == VENDOR_INTEL)
 		vmx_main(&gb);
 	svm_main(&gb);

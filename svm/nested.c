@@ -17,7 +17,6 @@
 #include "svm/svm.h"
 #include "vmm/guestmem.h"
 
-#define L2_ASID 2
 #define OFFERED_FEATURES                                                                           \
 	(SVM_OFFER_NPT | SVM_OFFER_NRIPS | SVM_OFFER_VMCB_CLEAN | SVM_OFFER_FLUSH_ASID |           \
 	 SVM_OFFER_V_VMSAVE_VMLOAD | SVM_OFFER_VGIF)
@@ -58,7 +57,8 @@ void svm_nested_init(struct svm_cpu *c)
 	c->offer.features = OFFERED_FEATURES;
 	c->offer.maxphyaddr = (u8)(cpuid(0x80000008).eax & 0xff);
 	c->offer.cr4_allowed = cr4_allowed();
-	c->offer.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(14);
+	c->offer.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME |
+				this_level.policy.efer_optional;
 	this_level.policy.offer_svm = true;
 	this_level.policy.svm_asids = c->offer.asids;
 	this_level.policy.svm_features = c->offer.features;

@@ -137,16 +137,21 @@ enum msr_action policy_rdmsr(const struct guest_policy *p, u32 msr, const struct
 	return MSR_HW;
 }
 
-/* APM 24593 3.1.7: EFER bits a guest may set; everything else is reserved (#GP). */
-#define EFER_ALLOWED                                                                               \
-	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME | BIT(13) | BIT(14) | BIT(15))
+/* APM 24593 3.1.7: EFER bits a guest may set; everything else is reserved (#GP).  A bit the
+ * CPU does not have must fault here: it would otherwise reach the VMCB and make VMRUN fail. */
+#define EFER_BASE (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME)
+
+u64 policy_efer_optional(const struct cpuid_regs *ext1)
+{
+	return ((ext1->edx & BIT(25)) ? EFER_FFXSR : 0) | ((ext1->ecx & BIT(17)) ? EFER_TCE : 0);
+}
 /* APM 15.30.1: VM_CR bits DPD, R_INIT, DIS_A20M, LOCK, SVMDIS. */
 #define VM_CR_ALLOWED 0x1full
 
 static enum msr_action write_efer(const struct guest_policy *p, u64 v, struct vmsrs *m,
 				  u64 guest_cr0)
 {
-	if (v & ~EFER_ALLOWED)
+	if (v & ~(EFER_BASE | p->efer_optional))
 		return MSR_FAULT;
 	/* SVME: not offered, or disabled by VM_CR.SVMDIS (APM 15.30.1): #GP. */
 	if ((v & EFER_SVME) && (!p->offer_svm || (m->vm_cr & VM_CR_SVMDIS_BIT)))

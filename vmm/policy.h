@@ -19,7 +19,13 @@ struct guest_policy {
 	bool offer_vmx;
 	u32 svm_asids;	  /* CPUID 8000_000Ah EBX when SVM is offered */
 	u32 svm_features; /* CPUID 8000_000Ah EDX: exactly what this level virtualizes */
+	u64 efer_optional; /* EFER bits beyond SCE/LME/LMA/NXE/SVME the CPU has (FFXSR, TCE) */
 };
+
+#define EFER_FFXSR BIT(14)
+#define EFER_TCE BIT(15)
+/* EFER bits the CPU supports, from CPUID 8000_0001h (FFXSR EDX[25], TCE ECX[17]). */
+u64 policy_efer_optional(const struct cpuid_regs *ext1);
 
 /* Adjusts a real CPUID result for the guest; CR4-dependent bits follow the guest's CR4. */
 void policy_cpuid(const struct guest_policy *p, u32 leaf, u32 subleaf, u64 guest_cr4,

@@ -12,7 +12,9 @@
 #define HV_BIT BIT(31)
 #define SVM_BIT BIT(2)
 
-static const struct guest_policy amd = {.level = 1, .vendor = VENDOR_AMD};
+static const struct guest_policy amd = {
+    .level = 1, .vendor = VENDOR_AMD, .efer_optional = EFER_FFXSR | EFER_TCE};
+static const struct guest_policy amd_plain = {.level = 1, .vendor = VENDOR_AMD};
 static const struct guest_policy intel = {.level = 2, .vendor = VENDOR_INTEL};
 static const struct guest_policy amd_svm = {
 	.level = 1, .vendor = VENDOR_AMD, .offer_svm = true, .svm_asids = 64, .svm_features = 0x1a};
@@ -250,9 +252,21 @@ static void test_wrmsr_efer_bits(void **state)
 {
 	(void)state;
 	struct vmsrs m = {0};
-	u64 ok = EFER_SCE | EFER_LME | EFER_NXE | BIT(13) | BIT(14) | BIT(15);
+	u64 ok = EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR | EFER_TCE;
 	assert_int_equal(wr(&amd, MSR_EFER, ok, &m, 0), MSR_DONE);
 	assert_int_equal(m.efer, ok);
+	/* bits the CPU lacks fault (they would make VMRUN of vmcb01 fail), LMSLE always */
+	struct vmsrs p = {0};
+	assert_int_equal(wr(&amd_plain, MSR_EFER, EFER_SCE | EFER_FFXSR, &p, 0), MSR_FAULT);
+	assert_int_equal(wr(&amd_plain, MSR_EFER, EFER_SCE | EFER_TCE, &p, 0), MSR_FAULT);
+	assert_int_equal(wr(&amd, MSR_EFER, EFER_SCE | BIT(13), &p, 0), MSR_FAULT);
+	assert_int_equal(p.efer, 0);
+	struct cpuid_regs ext1 = {0, 0, BIT(17), BIT(25)};
+	assert_int_equal(policy_efer_optional(&ext1), EFER_FFXSR | EFER_TCE);
+	ext1 = (struct cpuid_regs){0, 0, 0, BIT(25)};
+	assert_int_equal(policy_efer_optional(&ext1), EFER_FFXSR);
+	ext1 = (struct cpuid_regs){~0u, ~0u, ~0u & ~BIT(17), ~0u & ~BIT(25)};
+	assert_int_equal(policy_efer_optional(&ext1), 0);
 	const u64 reserved[] = {BIT(1), BIT(7), BIT(9), BIT(16), BIT(21), BIT(32), BIT(63)};
 	for (size_t i = 0; i < ARRAY_SIZE(reserved); i++)
 		assert_int_equal(wr(&amd, MSR_EFER, EFER_SCE | reserved[i], &m, 0), MSR_FAULT);
