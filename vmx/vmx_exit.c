@@ -213,6 +213,14 @@ static bool emulate_cr4(struct vmx_cpu *c, u64 v)
 	/* VMX is not offered: CR4.VMXE is reserved for the guest, as are bits the CPU lacks. */
 	if ((v & CR4_VMXE) || (v & ~(c->cr4_fixed1 & ~CR4_VMXE)))
 		return false;
+	/* SDM 2.5 / MOV CR4: PAE cannot be cleared in IA-32e mode; PCIDE needs IA-32e mode and
+	 * CR3[11:0] = 0.  Checked here because a state the CPU would refuse must never reach the
+	 * VMCS (VM entry would fail). */
+	u64 efer = vmread(GUEST_IA32_EFER);
+	if ((efer & EFER_LMA) && !(v & CR4_PAE))
+		return false;
+	if ((v & CR4_PCIDE) && (!(efer & EFER_LMA) || (vmread(GUEST_CR3) & 0xfff)))
+		return false;
 	u64 actual = v | c->cr4_fixed0;
 	vmwrite(GUEST_CR4, actual);
 	vmwrite(CR4_READ_SHADOW, v);
