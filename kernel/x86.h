@@ -142,6 +142,7 @@ READ_SEG(gs)
 #define CR4_PGE	    BIT(7)
 #define CR4_OSFXSR  BIT(9)
 #define CR4_VMXE    BIT(13)
+#define CR4_PCIDE   BIT(17)
 #define CR4_OSXSAVE BIT(18)
 
 #define MSR_IA32_FEATURE_CONTROL 0x3a
