@@ -63,6 +63,34 @@ enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root
 	return PT_OK;
 }
 
+enum pt_err pt_set_attr(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va,
+			u64 attr)
+{
+	u64 table = root;
+	for (int level = 4; level >= 1; level--) {
+		u64 *e = &table_ptr(mem, table)[index_at(va, level)];
+		if (!f->present(*e))
+			return PT_OVERLAP; /* nothing mapped there */
+		if (level == 1) {
+			*e = f->leaf(*e & PT_ADDR_MASK, 1, attr);
+			return PT_OK;
+		}
+		if (f->is_leaf(*e, level)) {
+			/* split: the same range, one level down, same attributes */
+			u64 next = mem->alloc(mem->ctx);
+			if (!next)
+				return PT_NOMEM;
+			u64 base = (*e & PT_ADDR_MASK) & ~(level_size(level) - 1);
+			u64 old = f->attr(*e, level), *t = table_ptr(mem, next);
+			for (u64 i = 0; i < 512; i++)
+				t[i] = f->leaf(base + i * level_size(level - 1), level - 1, old);
+			*e = f->table(next);
+		}
+		table = *e & PT_ADDR_MASK;
+	}
+	return PT_OK;
+}
+
 static void destroy_level(const struct pt_format *f, const struct pt_mem *mem, u64 table, int level)
 {
 	if (level > 1) {

@@ -48,6 +48,13 @@ u64 pt_new_root(const struct pt_mem *mem);
 enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va, u64 pa,
 		   u64 size, u64 attr);
 
+/*
+ * Changes the attributes of the 4 KiB page at va, splitting a large page above it into
+ * smaller ones with the same attributes first.  The translation does not change.
+ */
+enum pt_err pt_set_attr(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va,
+			u64 attr);
+
 /* Frees every table page of the tree (not the pages it maps). */
 void pt_destroy(const struct pt_format *f, const struct pt_mem *mem, u64 root);
 

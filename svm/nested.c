@@ -64,15 +64,12 @@ void svm_nested_init(struct svm_cpu *c)
 	this_level.policy.svm_features = c->offer.features;
 
 	n->v12 = phys_ptr(page_alloc());
-	n->iopm12 = phys_ptr(page_alloc_run(3));
-	n->msrpm12 = phys_ptr(page_alloc_run(2));
 	n->v02_pa = page_alloc();
 	n->v02 = phys_ptr(n->v02_pa);
-	n->iopm02_pa = page_alloc_run(3);
-	n->msrpm02_pa = page_alloc_run(2);
 	n->scratch_pa = page_alloc();
 	n->gif = true; /* the CPU starts with GIF set */
 	npt02_init(&n->shadows);
+	mapcache_init(c);
 }
 
 /*
@@ -184,27 +181,6 @@ static void vmrun_invalid(struct svm_cpu *c, const char *why)
 	svm_emulate_gif(c, false);
 }
 
-/*
- * vmcb02's permission maps: L1's (when it uses them) with this level's few intercepts added
- * (rule 4: ORed, never replaced).  This level intercepts only the exit port and the
- * virtualized MSRs, so it sets those bits instead of ORing whole maps.
- */
-static void merge_maps(struct svm_cpu *c, bool l1_io, bool l1_msr)
-{
-	u8 *iopm = phys_ptr(c->n.iopm02_pa), *msrpm = phys_ptr(c->n.msrpm02_pa);
-	if (l1_io)
-		memcpy(iopm, c->n.iopm12, SVM_IOPM_SIZE);
-	else
-		memset(iopm, 0, SVM_IOPM_SIZE);
-	iopm_set(iopm, SVM_EXIT_PORT, SVM_EXIT_PORT_SIZE);
-	if (l1_msr)
-		memcpy(msrpm, c->n.msrpm12, SVM_MSRPM_SIZE);
-	else
-		memset(msrpm, 0, SVM_MSRPM_SIZE);
-	for (int i = 0; i < policy_n_intercepted_msrs_amd; i++)
-		msrpm_set(msrpm, policy_intercepted_msrs_amd[i], true, true);
-}
-
 /* L1 enabled vGIF for L2 but this level emulates it. */
 static bool vgif_emulated(const struct svm_cpu *c)
 {
@@ -249,7 +225,6 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	if (!n->vgif_hw)
 		v02->control.int_ctl &= ~(V_GIF | V_GIF_ENABLE);
 	hold_virtual_irq(c);
-	merge_maps(c, v12->control.intercept1 & SVM_I1_IOIO, v12->control.intercept1 & SVM_I1_MSR);
 	v02->control.iopm_base_pa = n->iopm02_pa;
 	v02->control.msrpm_base_pa = n->msrpm02_pa;
 	v02->control.np_control = 1;
@@ -315,9 +290,14 @@ static const struct {
 static void write_vmcb12(struct svm_cpu *c)
 {
 	const u8 *v = (const u8 *)c->n.v12;
+	u64 hpa;
+	if (gpa_write_watch)
+		gpa_write_watch(c->n.vmcb12_pa, PAGE_SIZE);
+	if (!gpa_to_hpa(c->gb, c->n.vmcb12_pa, &hpa))
+		return; /* checked at VMRUN: cannot happen */
+	u8 *dst = phys_ptr(hpa); /* one page: VMRUN took a page-aligned address */
 	for (unsigned i = 0; i < ARRAY_SIZE(vmexit_fields); i++)
-		gpa_write(c->gb, c->n.vmcb12_pa + vmexit_fields[i].off, v + vmexit_fields[i].off,
-			  vmexit_fields[i].len);
+		memcpy(dst + vmexit_fields[i].off, v + vmexit_fields[i].off, vmexit_fields[i].len);
 }
 
 static void reflect(struct svm_cpu *c, u32 code, u64 info1, u64 info2);
@@ -352,11 +332,12 @@ void svm_emulate_vmrun(struct svm_cpu *c)
 	}
 	n->vmcb12_pa = gpa;
 	const char *err = svm_check_vmcb12(n->v12, &c->offer);
-	if (!err && (n->v12->control.intercept1 & SVM_I1_IOIO) &&
-	    !gpa_read(c->gb, n->v12->control.iopm_base_pa & ~0xfffull, n->iopm12, SVM_IOPM_SIZE))
+	const struct vmcb_control *k12 = &n->v12->control;
+	if (!err && !(n->iopm02_pa = mapcache_get(c, MAP_IOPM, k12->intercept1 & SVM_I1_IOIO,
+						  k12->iopm_base_pa & ~0xfffull, &n->iopm12)))
 		err = "the IOPM is not readable";
-	if (!err && (n->v12->control.intercept1 & SVM_I1_MSR) &&
-	    !gpa_read(c->gb, n->v12->control.msrpm_base_pa & ~0xfffull, n->msrpm12, SVM_MSRPM_SIZE))
+	if (!err && !(n->msrpm02_pa = mapcache_get(c, MAP_MSRPM, k12->intercept1 & SVM_I1_MSR,
+						   k12->msrpm_base_pa & ~0xfffull, &n->msrpm12)))
 		err = "the MSRPM is not readable";
 	if (err) {
 		vmrun_invalid(c, err);

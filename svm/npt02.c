@@ -110,7 +110,7 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 	struct npt02 *s = c->n.cur_shadow;
 	if (!(c->n.v12->control.np_control & 1)) {
 		/* L2 runs on L1's own map: a fault there is this level's business. */
-		if (svm_handle_npf01(c, gpa))
+		if (svm_handle_npf01(c, info1, gpa))
 			return ROUTE_HANDLED;
 		kprintf("unexpected nested page fault of L2 at %lx (error %lx)\n", gpa, info1);
 		svm_dump_guest(c);
@@ -126,6 +126,7 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 	u64 attr = PT_R | (w.writable ? PT_W : 0) | (w.exec ? PT_X : 0);
 	u64 size = large_page_ok(c, &w, gpa) ? MiB(2) : PAGE_SIZE;
 	u64 l1 = ALIGN_DOWN(w.l1_gpa, size), l2 = ALIGN_DOWN(gpa, size), hpa;
+	mapcache_mapped_for_l2(c, l1, size);
 	if (gpa_to_hpa(c->gb, l1, &hpa)) {
 		attr |= memview_attr(&c->gb->map, l1) & PT_UC;
 	} else {

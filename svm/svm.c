@@ -8,6 +8,7 @@
 #include "kernel/panic.h"
 #include "kernel/x86.h"
 #include "svm/bitmaps.h"
+#include "vmm/guestmem.h"
 #include "vmm/memview.h"
 
 static struct svm_cpu cpu;
@@ -106,8 +107,16 @@ void svm_reinject(struct vmcb *v, u64 info)
 	v->control.event_inj = info;
 }
 
+static void watch_l1_writes(u64 gpa, u64 len)
+{
+	mapcache_written(&cpu, gpa, len);
+}
+
 static void print_counters(void)
 {
+	if (cpu.n.maps.reads + cpu.n.maps.hits)
+		kprintf("L1's IOPM/MSRPM at VMRUN: %lu reads, %lu reused\n", cpu.n.maps.reads,
+			cpu.n.maps.hits);
 	counters_print(&this_level.counters, svm_exit_name, kprintf);
 }
 
@@ -131,6 +140,7 @@ void svm_main(struct guest_boot *gb)
 		fatal(STATUS_NO_MEMORY, "no memory left for the guest's nested page table");
 	init_vmcb(gb);
 	svm_nested_init(&cpu);
+	gpa_write_watch = watch_l1_writes;
 	cpu.cur = cpu.vmcb;
 	cpu.cur_pa = cpu.vmcb_pa;
 	set_end_run_hook(print_counters);

@@ -3,6 +3,7 @@
 #define SVM_SVM_H
 #include "lib/types.h"
 #include "svm/nested.h"
+#include "svm/mapcache.h"
 #include "svm/npt02.h"
 #include "svm/vmcb.h"
 #include "vmm/vmm.h"
@@ -14,11 +15,12 @@ struct svm_nested {
 	bool l2_svme;	  /* L2's virtual EFER.SVME */
 	u64 vmcb12_pa;	  /* guest-physical address given to VMRUN */
 	struct vmcb *v12; /* L0-owned copy of vmcb12: checked once, used only as copied */
-	u8 *iopm12;	  /* copies of L1's permission maps for the routing rule */
-	u8 *msrpm12;
+	const u8 *iopm12;  /* copies of L1's permission maps for the routing rule */
+	const u8 *msrpm12;
 	struct vmcb *v02; /* vmcb02 */
 	u64 v02_pa, iopm02_pa, msrpm02_pa;
 	struct npt02_set shadows; /* NPT12 composed with this level's map */
+	struct svm_mapcache maps; /* L1's IOPM/MSRPM copies, kept while unchanged */
 	struct npt02 *cur_shadow; /* the one vmcb02 uses now */
 	u64 scratch_pa;		  /* a VMCB page for emulated VMLOAD/VMSAVE */
 	bool nmi_pending;	  /* an NMI arrived while L1's GIF was clear */
@@ -70,6 +72,6 @@ bool svm_insn_permitted(struct svm_cpu *c);	     /* else #UD/#GP injected */
 void svm_handle_cpuid(struct svm_cpu *c);
 void svm_handle_msr(struct svm_cpu *c);
 void svm_handle_ioio(struct svm_cpu *c);
-bool svm_handle_npf01(struct svm_cpu *c, u64 gpa);
+bool svm_handle_npf01(struct svm_cpu *c, u64 info1, u64 gpa);
 
 #endif

@@ -152,10 +152,15 @@ void svm_handle_ioio(struct svm_cpu *c)
 	c->cur->save.rip = c->cur->control.exit_info2; /* next RIP, always saved for IOIO */
 }
 
-/* A nested page fault on this level's own map (NPT01): only the area beyond it is expected. */
-bool svm_handle_npf01(struct svm_cpu *c, u64 gpa)
+/*
+ * A nested page fault on this level's own map (NPT01): a write to L1's write-protected
+ * IOPM/MSRPM (the cached copy is dropped and the write retried), or the area beyond the map.
+ */
+bool svm_handle_npf01(struct svm_cpu *c, u64 info1, u64 gpa)
 {
 	const struct guest_boot *gb = c->gb;
+	if ((info1 & 3) == 3 && mapcache_written(c, ALIGN_DOWN(gpa, PAGE_SIZE), PAGE_SIZE))
+		return true;
 	if (gpa < gb->map_top)
 		return false;
 	/* Beyond the map built at start: pass-through, like the rest (MMIO of 64-bit BARs). */
@@ -196,7 +201,7 @@ enum route svm_handle_exit(struct svm_cpu *c, u32 code)
 		return ROUTE_HANDLED;
 	switch (code) {
 	case SVM_EXIT_NPF:
-		if (svm_handle_npf01(c, v->control.exit_info2))
+		if (svm_handle_npf01(c, v->control.exit_info1, v->control.exit_info2))
 			return ROUTE_HANDLED;
 		kprintf("unexpected nested page fault at guest-physical %lx (error %lx)\n",
 			v->control.exit_info2, v->control.exit_info1);
