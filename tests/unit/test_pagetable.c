@@ -742,6 +742,48 @@ static void test_memview_top_above_4g(void **state)
 	assert_false(pt_walk(&pt_ept, &f->mem, root, e, &w));
 }
 
+/* pt_set_attr: one 4K page changes, a large page above it is split, translations stay. */
+static void test_pt_set_attr_splits(void **state)
+{
+	struct pt_fixture *f = *state;
+	const struct pt_format *fmts[] = {&pt_npt, &pt_ept_2m, &pt_x86};
+	for (unsigned k = 0; k < 3; k++) {
+		const struct pt_format *fmt = fmts[k];
+		u64 root = pt_new_root(&f->mem);
+		assert_int_equal(pt_map(fmt, &f->mem, root, 0x200000, 0x200000, 0x400000, PT_RWX),
+				 PT_OK);
+		expect_walk(f, fmt, root, 0x201000, 0x201000, 2, PT_RWX);
+		u64 used = f->a.used_pages;
+		assert_int_equal(pt_set_attr(fmt, &f->mem, root, 0x203000, PT_R | PT_X), PT_OK);
+		assert_int_equal(f->a.used_pages, used + 1); /* one page table for the split */
+		expect_walk(f, fmt, root, 0x203000, 0x203000, 1, PT_R | PT_X);
+		expect_walk(f, fmt, root, 0x203fff, 0x203fff, 1, PT_R | PT_X);
+		/* neighbours keep their attributes (now as 4K pages), the next 2M page is intact */
+		expect_walk(f, fmt, root, 0x202000, 0x202000, 1, PT_RWX);
+		expect_walk(f, fmt, root, 0x204000, 0x204000, 1, PT_RWX);
+		expect_walk(f, fmt, root, 0x3ff000, 0x3ff000, 1, PT_RWX);
+		expect_walk(f, fmt, root, 0x400000, 0x400000, 2, PT_RWX);
+		/* back to writable: no further split, no allocation */
+		assert_int_equal(pt_set_attr(fmt, &f->mem, root, 0x203000, PT_RWX), PT_OK);
+		assert_int_equal(f->a.used_pages, used + 1);
+		expect_walk(f, fmt, root, 0x203000, 0x203000, 1, PT_RWX);
+		/* an unmapped address is reported, nothing allocated */
+		assert_int_equal(pt_set_attr(fmt, &f->mem, root, 0x40000000, PT_R), PT_OVERLAP);
+		assert_int_equal(f->a.used_pages, used + 1);
+	}
+}
+
+static void test_pt_set_attr_nomem(void **state)
+{
+	struct pt_fixture *f = *state;
+	u64 root = pt_new_root(&f->mem);
+	assert_int_equal(pt_map(&pt_npt, &f->mem, root, 0, 0, 0x200000, PT_RWX), PT_OK);
+	f->budget = 0;
+	assert_int_equal(pt_set_attr(&pt_npt, &f->mem, root, 0x5000, PT_R), PT_NOMEM);
+	f->budget = -1;
+	expect_walk(f, &pt_npt, root, 0x5000, 0x5000, 2, PT_RWX); /* unchanged */
+}
+
 #define PA_TEST(fn) cmocka_unit_test_setup_teardown(fn, pa_setup, pa_teardown)
 #define PT_TEST(fn) cmocka_unit_test_setup_teardown(fn, pt_setup, pt_teardown)
 
@@ -768,6 +810,8 @@ int main(void)
 		PT_TEST(test_pt_high_addresses),
 		PT_TEST(test_pt_destroy),
 		PT_TEST(test_pt_destroy_empty_root),
+		PT_TEST(test_pt_set_attr_splits),
+		PT_TEST(test_pt_set_attr_nomem),
 		cmocka_unit_test(test_memview_attr),
 		PT_TEST(test_memview_ept),
 		PT_TEST(test_memview_ept_2m),
