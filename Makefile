@@ -77,6 +77,12 @@ test:
 	@$(MAKE) --no-print-directory all
 	tests/run-all.sh
 
+# A bootable GRUB ISO of the nest, for real hardware or another VM.
+iso:
+	@tools/deps bochs
+	@$(MAKE) --no-print-directory all
+	tools/run --iso $(BUILD)/matryoshka.iso $(NEST)
+
 bench:
 	@tools/deps qemu bochs
 	@$(MAKE) --no-print-directory all
@@ -85,6 +91,6 @@ bench:
 include tests/unit/unit.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
-.PHONY: all clean run test bench
+.PHONY: all clean run test bench iso
 clean:
 	rm -rf $(BUILD)
