@@ -110,3 +110,10 @@ sys_test probe-svm-nest3-qemu-amd qemu-amd "$ST_OK" \
     --expect '^\[L2\] probe-svm: [0-9]+ passed, 0 failed' \
     --passes-of probe-svm-bare-qemu-amd \
     -- --timeout 600 "$K" "$K" "$PROBE ram=256M"
+
+# trace: every exit with its source level and route, at every level.
+sys_test nest3-trace-qemu-amd qemu-amd "$ST_OK" \
+    --expect '^\[L0\] exit from L2: CPUID \(72\) .* -> reflected to the guest hypervisor' \
+    --expect '^\[L1\] exit from L2: CPUID \(72\) .* -> handled' \
+    --expect '^\[L0\] exit from L1: VMRUN \(80\) .* -> handled' \
+    -- "$K trace" "$K trace" "$HELLO"
