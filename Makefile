@@ -89,6 +89,7 @@ bench:
 	tools/bench
 
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 .PHONY: all clean run test bench iso

@@ -25,20 +25,24 @@ void memmap_remove(struct memmap *m, u64 base, u64 end)
 		struct mem_range *r = &m->r[i];
 		if (r->end <= base || r->base >= end)
 			continue;
-		if (r->base < base && r->end > end) {
+		/* What stays of r below base and above end: RAM keeps whole pages only (no wrap:
+		 * a RAM range ends at a page boundary above end). */
+		bool ram = r->type == MB_MEM_AVAILABLE;
+		u64 lo_end = ram ? ALIGN_DOWN(base, PAGE_SIZE) : base;
+		u64 hi_base = ram && r->end > end ? ALIGN_UP(end, PAGE_SIZE) : end;
+		bool lo = r->base < lo_end, hi = hi_base < r->end;
+		if (lo && hi) {
 			/* split; cannot fail for lack of room since we only need one more slot
 			 * when the map is not full; if full, keep the lower part only */
 			u64 old_end = r->end;
-			u32 type = r->type;
-			r->end = base;
-			if (!insert_at(m, i + 1, end, old_end, type))
-				return;
+			r->end = lo_end;
+			insert_at(m, i + 1, hi_base, old_end, r->type);
 			return;
 		}
-		if (r->base < base) {
-			r->end = base;
-		} else if (r->end > end) {
-			r->base = end;
+		if (lo) {
+			r->end = lo_end;
+		} else if (hi) {
+			r->base = hi_base;
 		} else {
 			delete_at(m, i);
 			i--;
@@ -61,6 +65,8 @@ static void merge_neighbours(struct memmap *m)
 bool memmap_add(struct memmap *m, u64 base, u64 end, u32 type)
 {
 	if (type == MB_MEM_AVAILABLE) {
+		if (base > ALIGN_DOWN(UINT64_MAX, PAGE_SIZE))
+			return true; /* no whole page at or above base (ALIGN_UP would wrap to 0) */
 		base = ALIGN_UP(base, PAGE_SIZE);
 		end = ALIGN_DOWN(end, PAGE_SIZE);
 	}
