@@ -1,4 +1,5 @@
 /* Exception entry stubs: build a struct trap_frame and call trap_handler(). */
+#include "vmm/gprs_asm.h"
 	.text
 .macro STUB vec, has_err
 	.globl isr_\vec
@@ -45,38 +46,10 @@ STUB 31, 0
 STUB 255, 0
 
 isr_common:
-	pushq %r15
-	pushq %r14
-	pushq %r13
-	pushq %r12
-	pushq %r11
-	pushq %r10
-	pushq %r9
-	pushq %r8
-	pushq %rbp
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rbx
-	pushq %rax
+	PUSH_GPRS
 	movq %rsp, %rdi
 	call trap_handler
-	popq %rax
-	popq %rbx
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rbp
-	popq %r8
-	popq %r9
-	popq %r10
-	popq %r11
-	popq %r12
-	popq %r13
-	popq %r14
-	popq %r15
+	POP_GPRS
 	addq $16, %rsp
 	iretq
 

@@ -3,6 +3,7 @@
  * instructions that may fault (a fault resumes at the fixup armed in fault_fixup), and an
  * IRET to self.
  */
+#include "vmm/gprs_asm.h"
 	.text
 
 /* Vectors that push an error code. */
@@ -26,39 +27,11 @@ l1_stub_base:
 	.endr
 
 l1_common:
-	pushq %r15
-	pushq %r14
-	pushq %r13
-	pushq %r12
-	pushq %r11
-	pushq %r10
-	pushq %r9
-	pushq %r8
-	pushq %rbp
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rbx
-	pushq %rax
+	PUSH_GPRS
 	movq %rsp, %rdi
 	cld
 	call l1_trap
-	popq %rax
-	popq %rbx
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	popq %rbp
-	popq %r8
-	popq %r9
-	popq %r10
-	popq %r11
-	popq %r12
-	popq %r13
-	popq %r14
-	popq %r15
+	POP_GPRS
 	addq $16, %rsp
 	iretq
 
