@@ -37,7 +37,7 @@ static void do_exits(void)
 	/* An intercepted MSR: EFER on AMD (SVME hidden), FEATURE_CONTROL on Intel. */
 	if (vendor[0] == 'A') {
 		u64 efer = rdmsr(MSR_EFER);
-		kprintf("EFER=%lx (SVME %s)\n", efer, efer & EFER_SVME ? "visible" : "hidden");
+		kprintf("EFER=%lx (SVME %s)\n", efer, efer & EFER_SVME ? "set" : "clear");
 	} else {
 		u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 		kprintf("IA32_FEATURE_CONTROL=%lx\n", fc);

@@ -115,8 +115,8 @@ static void watch_l1_writes(u64 gpa, u64 len)
 static void print_counters(void)
 {
 	if (cpu.n.maps.reads + cpu.n.maps.hits)
-		kprintf("L1's IOPM/MSRPM at VMRUN: %lu reads, %lu reused\n", cpu.n.maps.reads,
-			cpu.n.maps.hits);
+		kprintf("IOPM/MSRPM of L%d at its VMRUNs: %lu read, %lu reused\n",
+			this_level.level + 1, cpu.n.maps.reads, cpu.n.maps.hits);
 	counters_print(&this_level.counters, svm_exit_name, kprintf);
 }
 
