@@ -170,7 +170,8 @@ void kmain(u32 magic, u32 mbi_pa)
 	check_one_cpu();
 
 	u64 slice_start, slice_end;
-	if (!memmap_choose_slice(&boot.map, this_level.opt.slice_size, &slice_start, &slice_end))
+	if (!memmap_choose_slice_below(&boot.map, this_level.opt.slice_size, GiB(4), &slice_start,
+				       &slice_end))
 		fatal(STATUS_NO_MEMORY, "not enough memory for a %lu MiB slice",
 		      this_level.opt.slice_size >> 20);
 	for (int i = 0; i < boot.nmods; i++)

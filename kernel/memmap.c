@@ -166,20 +166,27 @@ u32 memmap_to_multiboot(const struct memmap *m, u8 *out, u32 space)
 	return need;
 }
 
-bool memmap_choose_slice(const struct memmap *m, u64 size, u64 *start, u64 *end)
+bool memmap_choose_slice_below(const struct memmap *m, u64 size, u64 limit, u64 *start,
+			       u64 *end)
 {
 	for (int i = m->n - 1; i >= 0; i--) {
 		const struct mem_range *r = &m->r[i];
-		if (r->type != MB_MEM_AVAILABLE)
+		if (r->type != MB_MEM_AVAILABLE || r->base >= limit)
 			continue;
-		if (r->end < size)
+		u64 top = MIN(r->end, limit);
+		if (top < size)
 			return false;
-		u64 s = ALIGN_DOWN(r->end - size, MiB(2));
+		u64 s = ALIGN_DOWN(top - size, MiB(2));
 		if (s < r->base)
 			return false;
 		*start = s;
-		*end = r->end;
+		*end = top;
 		return true;
 	}
 	return false;
+}
+
+bool memmap_choose_slice(const struct memmap *m, u64 size, u64 *start, u64 *end)
+{
+	return memmap_choose_slice_below(m, size, ~0ull, start, end);
 }

@@ -41,5 +41,11 @@ u32 memmap_to_multiboot(const struct memmap *m, u8 *out, u32 space);
  * that range is too small.
  */
 bool memmap_choose_slice(const struct memmap *m, u64 size, u64 *start, u64 *end);
+/*
+ * The same among the RAM below `limit`.  A level keeps its slice below 4 GiB: its boot page
+ * tables reach only that far, and a multiboot guest must be loaded there anyway.
+ */
+bool memmap_choose_slice_below(const struct memmap *m, u64 size, u64 limit, u64 *start,
+			       u64 *end);
 
 #endif

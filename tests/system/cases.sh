@@ -117,3 +117,10 @@ sys_test nest3-trace-qemu-amd qemu-amd "$ST_OK" \
     --expect '^\[L1\] exit from L2: CPUID \(72\) .* -> handled' \
     --expect '^\[L0\] exit from L1: VMRUN \(80\) .* -> handled' \
     -- "$K trace" "$K trace" "$HELLO"
+
+# More RAM than 4 GiB: every level keeps its slice below 4 GiB (its boot page tables and the
+# multiboot guest live there); the RAM above is handed down.
+sys_test big-ram-nest3-qemu-amd qemu-amd "$ST_OK" \
+    --expect '^\[L0\] slice b[0-9a-f]{7}-' \
+    --expect '^\[L2\] hello from level 2' \
+    -- --mem 6144 "$K" "$K" "$HELLO"

@@ -511,6 +511,36 @@ static void test_choose_slice_unaligned_top(void **state)
 	assert_false(memmap_choose_slice(&none, MiB(4), &s, &e));
 }
 
+/* A level's slice stays below 4 GiB, whatever RAM lies above (QEMU splits RAM at 3 GiB). */
+static void test_choose_slice_below_4g(void **state)
+{
+	(void)state;
+	struct memmap m = {0};
+	u64 s = 0, e = 0;
+	assert_true(memmap_add(&m, 0x100000, 0xbffe0000, RAM));
+	assert_true(memmap_add(&m, 0xbffe0000, 0xc0000000, RSV));
+	assert_true(memmap_add(&m, GiB(4), GiB(7), RAM));
+	assert_true(memmap_choose_slice_below(&m, MiB(16), GiB(4), &s, &e));
+	assert_int_equal(s, 0xbee00000);
+	assert_int_equal(e, 0xbffe0000);
+	/* without the limit: the top of RAM, above 4 GiB */
+	assert_true(memmap_choose_slice(&m, MiB(16), &s, &e));
+	assert_int_equal(s, GiB(7) - MiB(16));
+	assert_int_equal(e, GiB(7));
+	/* a RAM range crossing the limit is cut there */
+	struct memmap x = {0};
+	assert_true(memmap_add(&x, 0x100000, GiB(6), RAM));
+	assert_true(memmap_choose_slice_below(&x, MiB(16), GiB(4), &s, &e));
+	assert_int_equal(s, GiB(4) - MiB(16));
+	assert_int_equal(e, GiB(4));
+	/* no RAM below the limit, or too little of it */
+	struct memmap hi = {0};
+	assert_true(memmap_add(&hi, GiB(4), GiB(5), RAM));
+	assert_false(memmap_choose_slice_below(&hi, MiB(16), GiB(4), &s, &e));
+	assert_true(memmap_add(&hi, 0x100000, 0x400000, RAM));
+	assert_false(memmap_choose_slice_below(&hi, MiB(16), GiB(4), &s, &e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_to_multiboot_round_trip),
 		cmocka_unit_test(test_choose_slice),
 		cmocka_unit_test(test_choose_slice_unaligned_top),
+		cmocka_unit_test(test_choose_slice_below_4g),
 	};
 	return cmocka_run_group_tests_name("memmap", tests, NULL, NULL);
 }
