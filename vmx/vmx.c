@@ -237,6 +237,24 @@ static void setup_guest_state(const struct guest_boot *gb)
 	cpu.g.rbx = gb->mbi;
 }
 
+/*
+ * Devices belong to the guest, so an NMI that arrives while this level handles an exit (it
+ * then goes through this level's IDT, kernel/trap.c) is the guest's: inject it at the next
+ * entry unless an event is already being injected or the guest blocks NMIs (SDM 26.3.1.5);
+ * then it waits for a later entry.  Returns the NMI count accounted for.
+ */
+static u64 deliver_host_nmis(u64 seen)
+{
+	u64 now = nmi_count();
+	if (now == seen)
+		return seen;
+	if ((vmread(VM_ENTRY_INTR_INFO) & INTR_INFO_VALID) ||
+	    (vmread(GUEST_INTERRUPTIBILITY_INFO) & (BIT(1) | BIT(3))))
+		return seen; /* blocked by MOV SS or NMI blocking: try again next time */
+	vmwrite(VM_ENTRY_INTR_INFO, EXC_NMI | (2u << 8) | INTR_INFO_VALID);
+	return seen + 1;
+}
+
 static void print_counters(void)
 {
 	counters_print(&this_level.counters, vmx_exit_name, kprintf);
@@ -252,7 +270,9 @@ void vmx_main(struct guest_boot *gb)
 	setup_guest_state(gb);
 	set_end_run_hook(print_counters);
 	kprintf("VT-x: EPT, unrestricted guest; entering guest '%s' at %lx\n", gb->name, gb->entry);
+	u64 nmis_seen = nmi_count();
 	for (;;) {
+		nmis_seen = deliver_host_nmis(nmis_seen);
 		int err = vmx_enter(&cpu.g, cpu.launched);
 		u64 t = rdtsc();
 		if (err) {
