@@ -365,13 +365,6 @@ bool svm_read_guest_phys(void *ctx, u64 gpa, void *buf, unsigned len)
 	return gpa_read(c->gb, l1, buf, len);
 }
 
-/* Exits for intercepted instructions, which save NextRIP (APM 15.7.1): CR/DR accesses,
- * CR0 selective write to MSR (0x65-0x7c), VMRUN to RDPRU (0x80-0x8e). */
-static bool instruction_intercept(u32 code)
-{
-	return code < 0x40 || (code >= 0x65 && code <= 0x7c) || (code >= 0x80 && code <= 0x8e);
-}
-
 /*
  * NextRIP for L1 (offered as NRIP save): the CPU's when it saves it, the fixed length for
  * fixed encodings, else the decoded length of L2's instruction (QEMU TCG has no NRIP save).
@@ -381,7 +374,7 @@ static u64 next_rip_for(struct svm_cpu *c, u32 code)
 	struct vmcb *v02 = c->n.v02;
 	if (code == SVM_EXIT_IOIO)
 		return v02->control.exit_info2;
-	if (!instruction_intercept(code))
+	if (!svm_instruction_intercept(code))
 		return 0;
 	if (c->nrips && v02->control.next_rip)
 		return v02->control.next_rip;

@@ -65,6 +65,11 @@ struct svm_l0_needs {
 void svm_merge_controls(struct vmcb_control *c02, const struct vmcb_control *c12,
 			const struct svm_l0_needs *l0, const struct svm_offer *o);
 
+/* True for exits of intercepted instructions, which report NextRIP. */
+bool svm_instruction_intercept(u32 exit_code);
+/* Makes vmcb's EVENTINJ deliver again the event EXITINTINFO describes (svm/nested_route.c). */
+void svm_reinject(struct vmcb *v, u64 exit_int_info);
+
 /* Length of an intercepted instruction with a fixed encoding, 0 if it varies. */
 unsigned svm_fixed_insn_len(u32 exit_code);
 

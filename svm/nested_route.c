@@ -1,6 +1,7 @@
 /* The routing rule for exits of L2 (DESIGN section 3): pure lookups in L1's controls. */
 #include "svm/nested.h"
 #include "svm/bitmaps.h"
+#include "kernel/x86.h"
 
 bool svm_l1_intercepts(const struct vmcb_control *c12, const u8 *iopm12, const u8 *msrpm12,
 		       u32 code, u64 info1, u32 msr)
@@ -61,4 +62,33 @@ unsigned svm_fixed_insn_len(u32 code)
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Delivers again an event whose delivery an exit handled here interrupted (EXITINTINFO as
+ * EVENTINJ), leaving the guest as the CPU would have.  Two QEMU TCG deviations are undone:
+ * it reports interrupts and NMIs as type 3 ("exception") with their vector, and it leaves
+ * V_IRQ set when the delivery of the virtual interrupt was interrupted (the APM clears V_IRQ
+ * when the interrupt is taken, 15.21.4).  No exception has vector 2 or one above 31, so such
+ * an "exception" is an NMI or an interrupt; V_IRQ with the same vector pending is the one that
+ * was being delivered.
+ */
+void svm_reinject(struct vmcb *v, u64 info)
+{
+	u32 type = (info >> 8) & 7, vector = info & 0xff;
+	if (type == 3 && (vector == EXC_NMI || vector >= 32)) {
+		type = vector == EXC_NMI ? 2 : 0;
+		info = (info & ~(7ull << 8) & ~SVM_EVT_ERR) | ((u64)type << 8);
+	}
+	if (type == 0 && (v->control.int_ctl & V_IRQ) &&
+	    ((v->control.int_ctl >> 32) & 0xff) == vector)
+		v->control.int_ctl &= ~V_IRQ;
+	v->control.event_inj = info;
+}
+
+/* Exits for intercepted instructions, which save NextRIP (APM 15.7.1): CR/DR accesses,
+ * CR0 selective write to MSR (0x65-0x7c), VMRUN to RDPRU (0x80-0x8e). */
+bool svm_instruction_intercept(u32 code)
+{
+	return code < 0x40 || (code >= 0x65 && code <= 0x7c) || (code >= 0x80 && code <= 0x8e);
 }

@@ -85,28 +85,6 @@ static void init_vmcb(const struct guest_boot *gb)
 	init_guest_state(&cpu.vmcb->save, gb);
 }
 
-/*
- * Delivers again an event whose delivery an exit handled here interrupted (EXITINTINFO as
- * EVENTINJ), leaving the guest as the CPU would have.  Two QEMU TCG deviations are undone:
- * it reports interrupts and NMIs as type 3 ("exception") with their vector, and it leaves
- * V_IRQ set when the delivery of the virtual interrupt was interrupted (the APM clears V_IRQ
- * when the interrupt is taken, 15.21.4).  No exception has vector 2 or one above 31, so such
- * an "exception" is an NMI or an interrupt; V_IRQ with the same vector pending is the one that
- * was being delivered.
- */
-void svm_reinject(struct vmcb *v, u64 info)
-{
-	u32 type = (info >> 8) & 7, vector = info & 0xff;
-	if (type == 3 && (vector == EXC_NMI || vector >= 32)) {
-		type = vector == EXC_NMI ? 2 : 0;
-		info = (info & ~(7ull << 8) & ~SVM_EVT_ERR) | ((u64)type << 8);
-	}
-	if (type == 0 && (v->control.int_ctl & V_IRQ) &&
-	    ((v->control.int_ctl >> 32) & 0xff) == vector)
-		v->control.int_ctl &= ~V_IRQ;
-	v->control.event_inj = info;
-}
-
 static void watch_l1_writes(u64 gpa, u64 len)
 {
 	mapcache_written(&cpu, gpa, len);

@@ -52,7 +52,6 @@ const char *svm_exit_name(u32 code);
 void svm_dump_guest(const struct svm_cpu *c);
 void svm_inject_exception(struct svm_cpu *c, u8 vector, bool has_error, u32 error);
 void svm_skip_instruction(struct svm_cpu *c, u32 code);
-void svm_reinject(struct vmcb *v, u64 exit_int_info);
 
 /* Instructions of the virtual SVM (nested.c), executed by the current guest. */
 void svm_emulate_vmrun(struct svm_cpu *c);

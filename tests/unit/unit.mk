@@ -16,7 +16,7 @@ UNIT_CFLAGS := -std=c11 -g -O1 -DHOST_TEST -I. -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Wall -Wextra -Werror
 UNIT_LDLIBS := -lcmocka
 
-UNIT_TESTS := lib memmap pagetable loader boot nest policy bitmaps nested cpuid_cache insn gva
+UNIT_TESTS := lib memmap pagetable loader boot nest policy bitmaps nested cpuid_cache insn gva events
 
 # The code under test that each program links.
 UNIT_SRC_lib := lib/string.c lib/printf.c
@@ -34,6 +34,7 @@ UNIT_SRC_nested := svm/nested_checks.c svm/nested_route.c svm/nested_merge.c svm
 	svm/bitmaps.c lib/string.c
 UNIT_SRC_cpuid_cache := vmm/cpuid_cache.c
 UNIT_SRC_insn := svm/insn_len.c
+UNIT_SRC_events := svm/nested_route.c svm/bitmaps.c
 UNIT_SRC_gva := vmm/gva.c svm/insn_len.c svm/nextrip.c
 
 UNIT_BINS := $(patsubst %,$(UNIT_DIR)/test_%,$(UNIT_TESTS))
