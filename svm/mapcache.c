@@ -50,7 +50,7 @@ static void merge(int map, u8 *dst, const u8 *l1)
 	else
 		memset(dst, 0, map_size[map]);
 	if (map == MAP_IOPM) {
-		iopm_set(dst, SVM_EXIT_PORT, SVM_EXIT_PORT_SIZE);
+		iopm_set(dst, EXIT_PORT, EXIT_PORT_SIZE);
 	} else {
 		for (int i = 0; i < policy_n_intercepted_msrs_amd; i++)
 			msrpm_set(dst, policy_intercepted_msrs_amd[i], true, true);

@@ -109,7 +109,7 @@ void svm_main(struct guest_boot *gb)
 	cpu.vmcb = phys_ptr(cpu.vmcb_pa);
 	cpu.iopm_pa = page_alloc_run(SVM_IOPM_SIZE / PAGE_SIZE);
 	cpu.msrpm_pa = page_alloc_run(SVM_MSRPM_SIZE / PAGE_SIZE);
-	iopm_set(phys_ptr(cpu.iopm_pa), SVM_EXIT_PORT, SVM_EXIT_PORT_SIZE);
+	iopm_set(phys_ptr(cpu.iopm_pa), EXIT_PORT, EXIT_PORT_SIZE);
 	for (int i = 0; i < policy_n_intercepted_msrs_amd; i++)
 		msrpm_set(phys_ptr(cpu.msrpm_pa), policy_intercepted_msrs_amd[i], true, true);
 	cpu.npt_root = memview_build(&pt_npt, &kernel_pt_mem, &gb->map, gb->slice_start,

@@ -7,7 +7,6 @@
 #include "svm/svm.h"
 #include "vmm/memview.h"
 
-#define EXIT_PORT 0xf4
 
 const char *svm_exit_name(u32 code)
 {
@@ -139,16 +138,7 @@ void svm_handle_ioio(struct svm_cpu *c)
 	u64 info = c->cur->control.exit_info1;
 	u16 port = (u16)(info >> 16);
 	unsigned size = (info >> SVM_IOIO_SZ_SHIFT) & 7;
-	bool in = info & SVM_IOIO_IN, str = info & SVM_IOIO_STR;
-	if (port >= EXIT_PORT && port < EXIT_PORT + 4 && !in && !str) {
-		u32 mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-		vmm_guest_exit((u32)c->g.rax & mask);
-	}
-	/* Reads of the exit port see no device; string forms are ignored. */
-	if (in && !str) {
-		u64 ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-		c->g.rax = (size == 4 ? 0 : c->g.rax & ~ones) | ones;
-	}
+	vmm_exit_port_io(&c->g, port, size, info & SVM_IOIO_IN, info & SVM_IOIO_STR);
 	c->cur->save.rip = c->cur->control.exit_info2; /* next RIP, always saved for IOIO */
 }
 

@@ -150,8 +150,5 @@ STATIC_ASSERT(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "vmcb g_pat"
 
 #define VM_CR_SVMDIS BIT(4)
 
-/* The run-ending port every level intercepts (QEMU's isa-debug-exit, 4 bytes). */
-#define SVM_EXIT_PORT	   0xf4
-#define SVM_EXIT_PORT_SIZE 4
 
 #endif

@@ -8,3 +8,13 @@ void vmm_guest_exit(u32 status)
 	kprintf("guest wrote status %u to the exit port\n", status);
 	end_run((int)(status & 0xff), "guest exit");
 }
+
+void vmm_exit_port_io(struct gprs *g, u16 port, unsigned size, bool in, bool str)
+{
+	u64 ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+	if (port >= EXIT_PORT && port < EXIT_PORT + EXIT_PORT_SIZE && !in && !str)
+		vmm_guest_exit((u32)(g->rax & ones));
+	/* Reads of the exit port see no device (all ones); string forms are ignored. */
+	if (in && !str)
+		g->rax = (size == 4 ? 0 : g->rax & ~ones) | ones;
+}

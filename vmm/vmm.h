@@ -34,6 +34,11 @@ NORETURN void vmx_main(struct guest_boot *gb);
 /* Shared helpers for the vendor exit handlers. */
 /* A write to the exit port: print the counters and end the run with the guest's status. */
 NORETURN void vmm_guest_exit(u32 status);
+/* The run-ending port every level intercepts (QEMU's isa-debug-exit, 4 bytes). */
+#define EXIT_PORT 0xf4
+#define EXIT_PORT_SIZE 4
+/* An intercepted I/O instruction on the exit port (size in bytes). */
+void vmm_exit_port_io(struct gprs *g, u16 port, unsigned size, bool in, bool str);
 /* RDMSR/WRMSR of an intercepted MSR (vmm/msr.c): MSR_FAULT means inject #GP(0). */
 enum msr_action vmm_rdmsr(u32 msr, const struct vmsrs *m, u64 *value);
 enum msr_action vmm_wrmsr(u32 msr, u64 value, struct vmsrs *m, u64 guest_cr0, u8 maxphyaddr);

@@ -12,7 +12,6 @@
 #include "vmm/memview.h"
 #include "vmx/caps.h"
 
-#define EXIT_PORT	     0xf4
 #define FC_LOCK		     BIT(0)
 #define FC_VMXON_OUTSIDE_SMX BIT(2)
 
@@ -125,7 +124,7 @@ static void setup_controls(void)
 	/* Only the exit port exits; every other port belongs to the guest. */
 	cpu.io_bitmap_pa = page_alloc_run(2);
 	u8 *io = phys_ptr(cpu.io_bitmap_pa);
-	for (u32 p = EXIT_PORT; p < EXIT_PORT + 4; p++)
+	for (u32 p = EXIT_PORT; p < EXIT_PORT + EXIT_PORT_SIZE; p++)
 		io[p / 8] |= (u8)(1u << (p % 8));
 	vmwrite(IO_BITMAP_A, cpu.io_bitmap_pa);
 	vmwrite(IO_BITMAP_B, cpu.io_bitmap_pa + PAGE_SIZE);

@@ -6,7 +6,6 @@
 #include "vmm/memview.h"
 #include "vmx/vmx.h"
 
-#define EXIT_PORT 0xf4
 
 const char *vmx_exit_name(u32 reason)
 {
@@ -151,16 +150,7 @@ static void handle_io(struct vmx_cpu *c)
 {
 	u64 q = vmread(EXIT_QUALIFICATION);
 	unsigned size = (unsigned)(q & 7) + 1;
-	bool in = q & BIT(3), str = q & BIT(4);
-	u16 port = (u16)(q >> 16);
-	if (port >= EXIT_PORT && port < EXIT_PORT + 4 && !in && !str) {
-		u32 mask = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-		vmm_guest_exit((u32)c->g.rax & mask);
-	}
-	if (in && !str) {
-		u64 ones = size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
-		c->g.rax = (size == 4 ? 0 : c->g.rax & ~ones) | ones;
-	}
+	vmm_exit_port_io(&c->g, (u16)(q >> 16), size, q & BIT(3), q & BIT(4));
 	skip_instruction();
 }
 
