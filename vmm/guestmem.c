@@ -38,11 +38,6 @@ bool gpa_read(const struct guest_boot *gb, u64 gpa, void *buf, u64 len)
 
 void (*gpa_write_watch)(u64 gpa, u64 len);
 
-bool gpa_write_unwatched(const struct guest_boot *gb, u64 gpa, const void *buf, u64 len)
-{
-	return gpa_copy(gb, gpa, (u8 *)buf, len, true);
-}
-
 bool gpa_write(const struct guest_boot *gb, u64 gpa, const void *buf, u64 len)
 {
 	if (gpa_write_watch)

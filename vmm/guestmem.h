@@ -12,8 +12,6 @@
 bool gpa_to_hpa(const struct guest_boot *gb, u64 gpa, u64 *hpa);
 bool gpa_read(const struct guest_boot *gb, u64 gpa, void *buf, u64 len);
 bool gpa_write(const struct guest_boot *gb, u64 gpa, const void *buf, u64 len);
-/* gpa_write without the watch, for a caller that already reported the whole range. */
-bool gpa_write_unwatched(const struct guest_boot *gb, u64 gpa, const void *buf, u64 len);
 /* Called before this level writes guest memory (e.g. to drop copies of what it held). */
 extern void (*gpa_write_watch)(u64 gpa, u64 len);
 
