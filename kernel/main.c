@@ -115,7 +115,7 @@ static enum vendor detect_vendor(void)
 /* Moves the image to slice_start and maps KERNEL_VIRT there; identity-maps the rest. */
 static void relocate(u64 slice_start, u64 slice_end, u64 map_top)
 {
-	u64 image_len = (u64)(__image_end - __image_start);
+	u64 image_len = (u64)((uintptr_t)__image_end - (uintptr_t)__image_start);
 	u64 image_phys = KERNEL_PHYS_LOAD;
 	palloc_init(&kernel_pages, palloc_ptr, NULL);
 	palloc_add_range(&kernel_pages, slice_start + image_len, slice_end);
