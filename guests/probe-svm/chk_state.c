@@ -112,7 +112,9 @@ static void state_out(void)
 	expect("state-out-dr7", "VMCB DR7", l2_set.dr7, s->dr7);
 	expect("state-out-efer", "VMCB EFER", l2_set.efer, s->efer);
 	expect("state-out-ds", "VMCB DS selector", 0x18, s->ds.selector);
-	const u64 *g = &l2r.rbx;
+	u64 g[14];
+	STATIC_ASSERT(sizeof(g) == sizeof(l2r), "struct l2_regs is 14 registers");
+	memcpy(g, &l2r, sizeof(g));
 	static const u8 order[] = {1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15};
 	struct ck c;
 	ck_begin(&c, "state-out-shared-gprs");
