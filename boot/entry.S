@@ -67,16 +67,46 @@ mb_entry32:
 	ljmp $0x08, $entry64
 
 no_long_mode:
-	movl $no_lm_msg, %esi
+	/* COM1 at 115200 8N1, as kernel/console.c sets it up, then the message byte by byte */
+	movl $uart_init, %esi
+1:	lodsw
+	testw %ax, %ax
+	jz 2f
+	movw $0x3f8, %dx
+	addb %ah, %dl
+	outb %al, %dx
+	jmp 1b
+2:	movl $no_lm_msg, %esi
 3:	lodsb
 	testb %al, %al
 	jz 4f
+	movb %al, %bl
+	movw $0x3fd, %dx		/* wait for LSR.THRE */
+	movl $100000, %ecx
+9:	inb %dx, %al
+	testb $0x20, %al
+	jnz 10f
+	loop 9b
+10:	movb %bl, %al
 	movw $0x3f8, %dx
 	outb %al, %dx
 	jmp 3b
-4:	movw $0xf4, %dx			/* isa-debug-exit (QEMU) */
+4:	movw $0x3fd, %dx		/* wait until the UART has sent it all (LSR.TEMT) */
+	movl $1000000, %ecx
+6:	inb %dx, %al
+	testb $0x40, %al
+	jnz 7f
+	loop 6b
+7:	movw $0xf4, %dx			/* isa-debug-exit (QEMU) */
 	movl $STATUS_NO_FEATURE, %eax
 	outl %eax, %dx
+	movl $bochs_shutdown, %esi	/* Bochs: "Shutdown" to port 0x8900 */
+	movw $0x8900, %dx
+8:	lodsb
+	testb %al, %al
+	jz 5f
+	outb %al, %dx
+	jmp 8b
 5:	hlt
 	jmp 5b
 
@@ -101,6 +131,12 @@ boot_gdt:
 boot_gdt_ptr:
 	.word boot_gdt_ptr - boot_gdt - 1
 	.long boot_gdt
+bochs_shutdown:
+	.asciz "Shutdown"
+	.align 2
+uart_init:			/* (value, port offset) pairs, ended by 0 */
+	.byte 0x00, 1, 0x80, 3, 0x01, 0, 0x00, 1, 0x03, 3, 0xc7, 2, 0x03, 4
+	.word 0
 no_lm_msg:
 	.asciz "[L0] fatal: this CPU has no long mode (CPUID 80000001h EDX bit 29); matryoshka needs x86-64\n[L0] run ended: status=115 (unsupported CPU)\n"
 

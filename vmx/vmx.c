@@ -84,9 +84,11 @@ static void enable_vmx(void)
 
 static void setup_controls(void)
 {
-	u64 ept_cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
+	/* The secondary-control and EPT capability MSRs exist only with secondary controls
+	 * (SDM A.3.3, A.10): check that first. */
 	if (!(rdmsr(MSR_VMX_PROCBASED) & ((u64)CPU_SECONDARY << 32)))
-		fatal(STATUS_NO_FEATURE, "this CPU's VT-x has no secondary controls (no EPT)");
+		fatal(STATUS_NO_FEATURE, "this CPU's VT-x has no secondary controls (so no EPT and "
+					 "no unrestricted guest)");
 	u32 missing;
 	vmx_adjust_controls(rdmsr(MSR_VMX_PROCBASED2), CPU2_EPT | CPU2_UNRESTRICTED, &missing);
 	if (missing & CPU2_EPT)
@@ -95,6 +97,7 @@ static void setup_controls(void)
 		fatal(STATUS_NO_FEATURE,
 		      "this CPU's VT-x has no unrestricted guest, needed to start the guest in "
 		      "the multiboot state (paging off)");
+	u64 ept_cap = rdmsr(MSR_VMX_EPT_VPID_CAP);
 	if (!(ept_cap & EPT_CAP_WALK4) || !(ept_cap & EPT_CAP_WB))
 		fatal(STATUS_NO_FEATURE, "this CPU's EPT lacks 4-level walks or write-back tables");
 

@@ -124,3 +124,17 @@ sys_test big-ram-nest3-qemu-amd qemu-amd "$ST_OK" \
     --expect '^\[L0\] slice b[0-9a-f]{7}-' \
     --expect '^\[L2\] hello from level 2' \
     -- --mem 6144 "$K" "$K" "$HELLO"
+
+# CPUs that lack something matryoshka needs: a message naming it, status 115, no hang.
+sys_test no-ept-bochs-intel bochs-intel 115 \
+    --expect "fatal: this CPU's VT-x has no EPT" \
+    -- --model core2_penryn_t9600 "$K" "$HELLO"
+sys_test no-unrestricted-guest-bochs-intel bochs-intel 115 \
+    --expect "fatal: this CPU's VT-x has no unrestricted guest" \
+    -- --model corei5_lynnfield_750 "$K" "$HELLO"
+sys_test no-npt-bochs-amd bochs-amd 115 \
+    --expect 'fatal: this CPU has no nested paging' \
+    -- --model turion64_tyler "$K" "$HELLO"
+sys_test no-long-mode-bochs bochs-intel 115 \
+    --expect '^\[L0\] fatal: this CPU has no long mode' \
+    -- --model atom_n270 --timeout 60 "$K" "$HELLO"
