@@ -182,9 +182,7 @@ void kmain(u32 magic, u32 mbi_pa)
 		for (int i = 0; i < boot.map.n; i++)
 			kprintf("  mem %016lx-%016lx type %u\n", boot.map.r[i].base,
 				boot.map.r[i].end, boot.map.r[i].type);
-	u64 map_top = GiB(4);
-	for (int i = 0; i < boot.map.n; i++)
-		map_top = MAX(map_top, ALIGN_UP(boot.map.r[i].end, GiB(1)));
+	u64 map_top = MAX(GiB(4), ALIGN_UP(memmap_ram_top(&boot.map), GiB(1)));
 	relocate(slice_start, slice_end, map_top);
 	kprintf("slice %lx-%lx (%lu MiB), image relocated to its base\n", slice_start, slice_end,
 		(slice_end - slice_start) >> 20);

@@ -23,10 +23,9 @@ void nest_prepare(struct boot_info *bi, u64 slice_start, u64 slice_end, struct g
 	gb->slice_start = slice_start;
 	gb->slice_end = slice_end;
 	gb->name = image_name(bi->mod[0].cmdline);
-	u64 top = GiB(4);
-	for (int i = 0; i < bi->map.n; i++)
-		top = MAX(top, ALIGN_UP(bi->map.r[i].end, MiB(2)));
-	gb->map_top = top;
+	/* Mapped at start: everything below 4 GiB and all RAM.  Reserved ranges far above (QEMU
+	 * lists one up to 1 TiB) are mapped when first touched, not in advance. */
+	gb->map_top = MAX(GiB(4), ALIGN_UP(memmap_ram_top(&bi->map), MiB(2)));
 
 	/* Stage every module just below the slice: the guest image is about to be loaded where
 	 * this level itself was loaded, which is where the loader put the modules. */

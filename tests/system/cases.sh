@@ -138,3 +138,10 @@ sys_test no-npt-bochs-amd bochs-amd 115 \
 sys_test no-long-mode-bochs bochs-intel 115 \
     --expect '^\[L0\] fatal: this CPU has no long mode' \
     -- --model atom_n270 --timeout 60 "$K" "$HELLO"
+
+# The smallest slice at every level still runs the four-level nest (page tables sized by RAM,
+# not by reserved ranges far above it).
+sys_test nest4-slice4m-qemu-amd qemu-amd "$ST_OK" \
+    --expect '^\[L1\] slice [0-9a-f]+-[0-9a-f]+ \(4 MiB\)' \
+    --expect '^\[L3\] hello from level 3' \
+    -- "$K slice=4M" "$K slice=4M" "$K slice=4M" "$HELLO"
