@@ -96,6 +96,7 @@ static void print_counters(void)
 		kprintf("IOPM/MSRPM of L%d at its VMRUNs: %lu read, %lu reused\n",
 			this_level.level + 1, cpu.n.maps.reads, cpu.n.maps.hits);
 	counters_print(&this_level.counters, svm_exit_name, kprintf);
+	vmm_print_slice_use();
 }
 
 void svm_main(struct guest_boot *gb)

@@ -1,7 +1,14 @@
 /* The exit port: the guest ends the run with a status (DESIGN section 1). */
 #include "kernel/console.h"
+#include "kernel/palloc.h"
 #include "kernel/panic.h"
 #include "vmm/vmm.h"
+
+void vmm_print_slice_use(void)
+{
+	kprintf("slice: %lu KiB of page tables and structures in use, %lu KiB free\n",
+		kernel_pages.used_pages * 4, kernel_pages.free_pages * 4);
+}
 
 void vmm_guest_exit(u32 status)
 {

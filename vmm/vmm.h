@@ -37,6 +37,8 @@ NORETURN void vmm_guest_exit(u32 status);
 /* The run-ending port every level intercepts (QEMU's isa-debug-exit, 4 bytes). */
 #define EXIT_PORT 0xf4
 #define EXIT_PORT_SIZE 4
+/* End of run: how much of the slice the level used. */
+void vmm_print_slice_use(void);
 /* An intercepted I/O instruction on the exit port (size in bytes). */
 void vmm_exit_port_io(struct gprs *g, u16 port, unsigned size, bool in, bool str);
 /* RDMSR/WRMSR of an intercepted MSR (vmm/msr.c): MSR_FAULT means inject #GP(0). */

@@ -260,6 +260,7 @@ static u64 deliver_host_nmis(u64 seen)
 static void print_counters(void)
 {
 	counters_print(&this_level.counters, vmx_exit_name, kprintf);
+	vmm_print_slice_use();
 }
 
 void vmx_main(struct guest_boot *gb)
