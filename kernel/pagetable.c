@@ -91,6 +91,23 @@ enum pt_err pt_set_attr(const struct pt_format *f, const struct pt_mem *mem, u64
 	return PT_OK;
 }
 
+enum pt_err pt_set_leaf_attr(const struct pt_format *f, const struct pt_mem *mem, u64 root,
+			     u64 va, u64 attr)
+{
+	u64 table = root;
+	for (int level = 4; level >= 1; level--) {
+		u64 *e = &table_ptr(mem, table)[index_at(va, level)];
+		if (!f->present(*e))
+			return PT_OVERLAP;
+		if (level == 1 || f->is_leaf(*e, level)) {
+			*e = f->leaf(*e & PT_ADDR_MASK & ~(level_size(level) - 1), level, attr);
+			return PT_OK;
+		}
+		table = *e & PT_ADDR_MASK;
+	}
+	return PT_OVERLAP;
+}
+
 static void destroy_level(const struct pt_format *f, const struct pt_mem *mem, u64 table, int level)
 {
 	if (level > 1) {

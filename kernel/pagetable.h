@@ -55,6 +55,10 @@ enum pt_err pt_map(const struct pt_format *f, const struct pt_mem *mem, u64 root
 enum pt_err pt_set_attr(const struct pt_format *f, const struct pt_mem *mem, u64 root, u64 va,
 			u64 attr);
 
+/* Rewrites the attributes of the leaf (of any size) that maps va; PT_OVERLAP if none. */
+enum pt_err pt_set_leaf_attr(const struct pt_format *f, const struct pt_mem *mem, u64 root,
+			     u64 va, u64 attr);
+
 /* Frees every table page of the tree (not the pages it maps). */
 void pt_destroy(const struct pt_format *f, const struct pt_mem *mem, u64 root);
 

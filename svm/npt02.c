@@ -62,6 +62,18 @@ static void walk(struct svm_cpu *c, u64 gpa, u64 access, struct npt12_walk *w)
 
 #define NPF_FINAL BIT(32) /* fault on the final guest-physical translation */
 
+static void set_accessed_dirty(struct svm_cpu *c, const struct npt12_walk *w, bool write)
+{
+	for (int i = 0; i < w->nentries; i++) {
+		u64 e, want;
+		if (!gpa_read(c->gb, w->entry_gpa[i], &e, sizeof(e)))
+			return;
+		want = e | NPT_A | (write && i == w->nentries - 1 ? NPT_D : 0);
+		if (want != e)
+			gpa_write(c->gb, w->entry_gpa[i], &want, sizeof(want));
+	}
+}
+
 bool npt02_l1_gpa(struct svm_cpu *c, u64 l2_gpa, u64 *l1_gpa)
 {
 	if (!(c->n.v12->control.np_control & 1)) {
@@ -123,7 +135,12 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 		svm_reflect_npf(c, w.error | (info1 & (BIT(32) | BIT(33))), gpa);
 		return ROUTE_REFLECTED;
 	}
-	u64 attr = PT_R | (w.writable ? PT_W : 0) | (w.exec ? PT_X : 0);
+	/* The CPU sets A in every NPT12 entry it walks and D in the leaf on a write (APM
+	 * 15.25.x); a clean leaf is shadowed read-only so its first write comes here too. */
+	bool write = info1 & NPF_RW;
+	set_accessed_dirty(c, &w, write);
+	bool writable = w.writable && (w.dirty || write);
+	u64 attr = PT_R | (writable ? PT_W : 0) | (w.exec ? PT_X : 0);
 	u64 size = large_page_ok(c, &w, gpa) ? MiB(2) : PAGE_SIZE;
 	u64 l1 = ALIGN_DOWN(w.l1_gpa, size), l2 = ALIGN_DOWN(gpa, size), hpa;
 	mapcache_mapped_for_l2(c, l1, size);
@@ -135,13 +152,10 @@ enum route npt02_fault(struct svm_cpu *c, u64 info1, u64 gpa)
 	}
 	enum pt_err err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, size, attr);
 	if (err == PT_OVERLAP) {
-		/* Stale shadow entry (L1 raised permissions without a flush): start over. */
-		npt02_drop(s);
-		s->root = pt_new_root(&kernel_pt_mem);
-		c->n.v02->control.n_cr3 = s->root;
+		/* Mapped already, with fewer rights: the first write of a clean page, or rights L1
+		 * raised without a flush.  Update that leaf and make the CPU forget the old one. */
+		err = pt_set_leaf_attr(&pt_npt, &kernel_pt_mem, s->root, gpa, attr);
 		c->n.v02->control.tlb_control = 1;
-		s->needs_flush = false;
-		err = pt_map(&pt_npt, &kernel_pt_mem, s->root, l2, hpa, size, attr);
 	}
 	if (err != PT_OK)
 		panic("cannot fill NPT02 for %lx (error %d)", gpa, err);

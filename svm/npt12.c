@@ -33,6 +33,7 @@ void npt12_walk(npt12_read_fn read, void *ctx, u64 n_cr3, u64 gpa, u64 access, u
 	for (int level = 4; level >= 1; level--) {
 		u64 e;
 		unsigned idx = (unsigned)(gpa >> (12 + 9 * (level - 1))) & 511;
+		out->entry_gpa[out->nentries++] = table + 8ull * idx;
 		if (!read(ctx, table + 8ull * idx, &e)) {
 			out->fault = true;
 			out->error = fault_bits | NPF_RSV;
@@ -63,6 +64,7 @@ void npt12_walk(npt12_read_fn read, void *ctx, u64 n_cr3, u64 gpa, u64 access, u
 			out->writable = w;
 			out->exec = x;
 			out->level = level;
+			out->dirty = e & NPT_D;
 			return;
 		}
 		table = e & ADDR_MASK;

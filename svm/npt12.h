@@ -20,7 +20,13 @@ struct npt12_walk {
 	bool writable; /* every level allows writes */
 	bool exec;     /* no level sets NX */
 	int level;     /* leaf level: 1 = 4K, 2 = 2M, 3 = 1G */
+	bool dirty;    /* the leaf's D bit */
+	int nentries;  /* entries read, top level first ... */
+	u64 entry_gpa[4]; /* ... and where (for setting A/D bits as the CPU does) */
 };
+
+#define NPT_A BIT(5) /* accessed, set by the CPU in every entry it walks */
+#define NPT_D BIT(6) /* dirty, set in the leaf on a write */
 
 /* read(ctx, gpa, &entry) returns false if the entry cannot be read (then: fault, RSV). */
 typedef bool (*npt12_read_fn)(void *ctx, u64 gpa, u64 *entry);

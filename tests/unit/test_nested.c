@@ -1199,6 +1199,30 @@ static void test_npt_4k(void **state)
 	npt_free(&m);
 }
 
+/* The walk reports where its entries are (for A/D bits) and the leaf's D bit. */
+static void test_npt_entries_and_dirty(void **state)
+{
+	(void)state;
+	struct npt_mem m;
+	npt_setup(&m, 0xabcde000);
+	struct npt12_walk w = walk(&m, GPA, 0, MAXPHY, true);
+	assert_int_equal(w.nentries, 4);
+	assert_int_equal(w.entry_gpa[0], tpa(PML4) + 8 * I4);
+	assert_int_equal(w.entry_gpa[1], tpa(PDPT) + 8 * I3);
+	assert_int_equal(w.entry_gpa[2], tpa(PD) + 8 * I2);
+	assert_int_equal(w.entry_gpa[3], tpa(PT) + 8 * I1);
+	assert_false(w.dirty);
+	tbl(&m, PT)[I1] |= NPT_D;
+	w = walk(&m, GPA, NPF_RW, MAXPHY, true);
+	assert_true(w.dirty);
+	/* a fault at the PD level read three entries */
+	tbl(&m, PD)[I2] &= ~1ull;
+	w = walk(&m, GPA, 0, MAXPHY, true);
+	assert_true(w.fault);
+	assert_int_equal(w.nentries, 3);
+	npt_free(&m);
+}
+
 static void test_npt_ncr3_low_bits_ignored(void **state)
 {
 	(void)state;
@@ -1534,6 +1558,7 @@ int main(void)
 	    cmocka_unit_test(test_npt_user_clear),
 	    cmocka_unit_test(test_npt_reserved_address_bits),
 	    cmocka_unit_test(test_npt_read_fails),
+	    cmocka_unit_test(test_npt_entries_and_dirty),
 	    cmocka_unit_test(test_npt_flags_combine),
 	    cmocka_unit_test(test_npt_index_bits),
 	};

@@ -773,6 +773,25 @@ static void test_pt_set_attr_splits(void **state)
 	}
 }
 
+/* pt_set_leaf_attr: the leaf keeps its size and address, only the attributes change. */
+static void test_pt_set_leaf_attr(void **state)
+{
+	struct pt_fixture *f = *state;
+	u64 root = pt_new_root(&f->mem);
+	assert_int_equal(pt_map(&pt_npt, &f->mem, root, 0x200000, 0x600000, 0x200000, PT_R | PT_X),
+			 PT_OK);
+	assert_int_equal(pt_map(&pt_npt, &f->mem, root, 0x401000, 0x9000, PAGE_SIZE, PT_R), PT_OK);
+	u64 used = f->a.used_pages;
+	assert_int_equal(pt_set_leaf_attr(&pt_npt, &f->mem, root, 0x234567, PT_RWX), PT_OK);
+	expect_walk(f, &pt_npt, root, 0x200000, 0x600000, 2, PT_RWX);
+	expect_walk(f, &pt_npt, root, 0x3ff000, 0x7ff000, 2, PT_RWX);
+	assert_int_equal(pt_set_leaf_attr(&pt_npt, &f->mem, root, 0x401000, PT_R | PT_W), PT_OK);
+	expect_walk(f, &pt_npt, root, 0x401000, 0x9000, 1, PT_R | PT_W);
+	assert_int_equal(f->a.used_pages, used); /* nothing split, nothing allocated */
+	assert_int_equal(pt_set_leaf_attr(&pt_npt, &f->mem, root, 0x402000, PT_R), PT_OVERLAP);
+	assert_int_equal(pt_set_leaf_attr(&pt_npt, &f->mem, root, 0x40000000, PT_R), PT_OVERLAP);
+}
+
 static void test_pt_set_attr_nomem(void **state)
 {
 	struct pt_fixture *f = *state;
@@ -812,6 +831,7 @@ int main(void)
 		PT_TEST(test_pt_destroy_empty_root),
 		PT_TEST(test_pt_set_attr_splits),
 		PT_TEST(test_pt_set_attr_nomem),
+		PT_TEST(test_pt_set_leaf_attr),
 		cmocka_unit_test(test_memview_attr),
 		PT_TEST(test_memview_ept),
 		PT_TEST(test_memview_ept_2m),
