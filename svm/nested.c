@@ -124,11 +124,6 @@ static const struct {
     {0x600, 0x40}, /* STAR, LSTAR, CSTAR, SFMASK, KernelGsBase, SYSENTER_CS/ESP/EIP */
 };
 
-static u64 sign_extend48(u64 v)
-{
-	return (u64)((s64)(v << 16) >> 16);
-}
-
 /* Emulates VMLOAD/VMSAVE on a VMCB at guest-physical `gpa` (of L1). */
 static bool vmload_vmsave_at(struct svm_cpu *c, bool load, u64 gpa)
 {
@@ -138,12 +133,7 @@ static bool vmload_vmsave_at(struct svm_cpu *c, bool load, u64 gpa)
 			if (!gpa_read(c->gb, gpa + vmload_state[i].off,
 				      scratch + vmload_state[i].off, vmload_state[i].len))
 				return false;
-		struct vmcb_save *s = &((struct vmcb *)scratch)->save;
-		s->fs.base = sign_extend48(s->fs.base);
-		s->gs.base = sign_extend48(s->gs.base);
-		s->tr.base = sign_extend48(s->tr.base);
-		s->ldtr.base = sign_extend48(s->ldtr.base);
-		s->kernel_gs_base = sign_extend48(s->kernel_gs_base);
+		svm_canonicalize_vmload(&((struct vmcb *)scratch)->save);
 		svm_vmload(c->n.scratch_pa);
 	} else {
 		svm_vmsave(c->n.scratch_pa);

@@ -45,6 +45,8 @@ struct svm_offer {
 const char *svm_check_vmcb12(const struct vmcb *v12, const struct svm_offer *o);
 /* Sign-extends segment and descriptor-table bases, as VMRUN does. */
 void svm_canonicalize(struct vmcb_save *s);
+/* The same for the state VMLOAD loads (FS, GS, TR, LDTR bases, KernelGsBase). */
+void svm_canonicalize_vmload(struct vmcb_save *s);
 
 /*
  * The routing rule: does L1 want this exit of L2?  Decided on the cached vmcb12 controls and

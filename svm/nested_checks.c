@@ -86,6 +86,15 @@ static u64 sign_extend48(u64 v)
 	return (u64)((s64)(v << 16) >> 16);
 }
 
+void svm_canonicalize_vmload(struct vmcb_save *s)
+{
+	s->fs.base = sign_extend48(s->fs.base);
+	s->gs.base = sign_extend48(s->gs.base);
+	s->tr.base = sign_extend48(s->tr.base);
+	s->ldtr.base = sign_extend48(s->ldtr.base);
+	s->kernel_gs_base = sign_extend48(s->kernel_gs_base);
+}
+
 void svm_canonicalize(struct vmcb_save *s)
 {
 	struct vmcb_seg *segs[] = {&s->es, &s->cs, &s->ss, &s->ds, &s->gdtr, &s->idtr};

@@ -92,6 +92,26 @@ static void test_instruction_intercepts(void **state)
 		assert_false(svm_instruction_intercept(no[i]));
 }
 
+static void test_canonicalize_vmload(void **state)
+{
+	(void)state;
+	struct vmcb_save s;
+	memset(&s, 0, sizeof(s));
+	s.fs.base = 0x0000800000001000ull;
+	s.gs.base = 0x00007fffffffffffull;
+	s.tr.base = 0x1234800000000000ull;
+	s.ldtr.base = 0xffff800000000000ull;
+	s.kernel_gs_base = 0x0000900000000000ull;
+	s.cs.base = 0x0000800000000000ull; /* not VMLOAD state: untouched */
+	svm_canonicalize_vmload(&s);
+	assert_int_equal(s.fs.base, 0xffff800000001000ull);
+	assert_int_equal(s.gs.base, 0x00007fffffffffffull);
+	assert_int_equal(s.tr.base, 0xffff800000000000ull);
+	assert_int_equal(s.ldtr.base, 0xffff800000000000ull);
+	assert_int_equal(s.kernel_gs_base, 0xffff900000000000ull);
+	assert_int_equal(s.cs.base, 0x0000800000000000ull);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -99,6 +119,7 @@ int main(void)
 	    cmocka_unit_test(test_reinject_qemu_type3),
 	    cmocka_unit_test(test_reinject_virtual_interrupt),
 	    cmocka_unit_test(test_instruction_intercepts),
+	    cmocka_unit_test(test_canonicalize_vmload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

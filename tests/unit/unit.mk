@@ -34,7 +34,7 @@ UNIT_SRC_nested := svm/nested_checks.c svm/nested_route.c svm/nested_merge.c svm
 	svm/bitmaps.c lib/string.c
 UNIT_SRC_cpuid_cache := vmm/cpuid_cache.c
 UNIT_SRC_insn := svm/insn_len.c
-UNIT_SRC_events := svm/nested_route.c svm/bitmaps.c
+UNIT_SRC_events := svm/nested_route.c svm/nested_checks.c svm/bitmaps.c
 UNIT_SRC_gva := vmm/gva.c svm/insn_len.c svm/nextrip.c
 
 UNIT_BINS := $(patsubst %,$(UNIT_DIR)/test_%,$(UNIT_TESTS))
