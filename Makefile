@@ -77,6 +77,15 @@ test:
 	@$(MAKE) --no-print-directory all
 	tests/run-all.sh
 
+# The default nest with `trace` at every matryoshka level, summarized: how each exit travelled.
+TRACE_NEST := $(if $(filter intel,$(VENDOR)),"$(K) trace","$(K) trace" "$(K) trace" "$(K) trace") $(BUILD)/guests/hello.elf
+trace:
+	@tools/deps $(if $(filter intel,$(VENDOR)),bochs,qemu)
+	@$(MAKE) --no-print-directory all
+	tools/run --vendor $(VENDOR) $(if $(EMU),--emu $(EMU)) --log $(BUILD)/trace.log $(TRACE_NEST) >/dev/null || true
+	@echo "exit journeys (full transcript in $(BUILD)/trace.log):"
+	@tools/trace-summary $(BUILD)/trace.log
+
 # A bootable GRUB ISO of the nest, for real hardware or another VM.
 iso:
 	@tools/deps bochs
@@ -92,6 +101,6 @@ include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
-.PHONY: all clean run test bench iso
+.PHONY: all clean run test bench iso trace
 clean:
 	rm -rf $(BUILD)
