@@ -14,16 +14,24 @@ static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
 	return a < b + blen && b < a + alen;
 }
 
-/* Sets the write permission of a map's pages in NPT01; the TLBs must forget old entries. */
-static void protect(struct svm_cpu *c, int map, u64 base, bool writable)
+/*
+ * Sets the write permission of a map's pages in NPT01; the TLBs must forget the old entries
+ * (L1's at its next entry, an L2 without nested paging, which runs on NPT01 too, at its next
+ * VMRUN).  False if a page could not be changed (no memory to split a large page).
+ */
+static bool protect(struct svm_cpu *c, int map, u64 base, bool writable)
 {
+	bool ok = true;
 	for (u64 pa = base; pa < base + map_size[map]; pa += PAGE_SIZE) {
 		u64 attr = memview_attr(&c->gb->map, pa);
-		pt_set_attr(&pt_npt, &kernel_pt_mem, c->npt_root, pa,
-			    writable ? attr : attr & ~PT_W);
+		if (pt_set_attr(&pt_npt, &kernel_pt_mem, c->npt_root, pa,
+				writable ? attr : attr & ~PT_W) != PT_OK)
+			ok = false;
 	}
 	c->vmcb->control.tlb_control = 1;
-	c->n.v02->control.tlb_control = 1; /* an L2 without nested paging runs on NPT01 too */
+	c->n.v02->control.tlb_control = 1;
+	c->n.flush_l2 = true;
+	return ok;
 }
 
 static void release(struct svm_cpu *c, int map, struct map_slot *s)
@@ -101,8 +109,9 @@ u64 mapcache_get(struct svm_cpu *c, int map, bool l1_uses, u64 base, const u8 **
 	victim->last_use = m->tick;
 	/* Only a map inside the guest's memory view can be protected (and so kept). */
 	if (!m->exposed && base + map_size[map] <= c->gb->map_top) {
-		victim->tracked = true;
-		protect(c, map, base, false);
+		victim->tracked = protect(c, map, base, false);
+		if (!victim->tracked) /* a page it could not protect: keep none, read each time */
+			protect(c, map, base, true);
 	}
 	*l1_copy = victim->copy;
 	return victim->merged_pa;

@@ -231,7 +231,8 @@ static void prepare_vmcb02(struct svm_cpu *c)
 	n->cur_shadow = s;
 	v02->control.n_cr3 = np ? s->root : c->npt_root;
 	v02->control.asid = s->hw_asid;
-	v02->control.tlb_control = (flush || s->needs_flush) ? 1 : 0;
+	v02->control.tlb_control = (flush || s->needs_flush || n->flush_l2) ? 1 : 0;
+	n->flush_l2 = false;
 	s->needs_flush = false;
 
 	v02->save = v12->save;

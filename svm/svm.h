@@ -21,6 +21,7 @@ struct svm_nested {
 	u64 v02_pa, iopm02_pa, msrpm02_pa;
 	struct npt02_set shadows; /* NPT12 composed with this level's map */
 	struct svm_mapcache maps; /* L1's IOPM/MSRPM copies, kept while unchanged */
+	bool flush_l2;		  /* NPT01 changed: flush the TLB at the next entry into L2 */
 	struct npt02 *cur_shadow; /* the one vmcb02 uses now */
 	u64 scratch_pa;		  /* a VMCB page for emulated VMLOAD/VMSAVE */
 	bool nmi_pending;	  /* an NMI arrived while L1's GIF was clear */
